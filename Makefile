@@ -1,0 +1,41 @@
+# Hone: build, run and test. Everything a fresh Debian machine lacks is
+# installed here (as root) or named with the exact command to run.
+
+LLVM_CONFIG ?= llvm-config-19
+APT_PACKAGES = llvm-19-dev libgomp1 gcc
+SWIFT ?= swift
+CONFIG ?= release
+KERNEL ?= Kernels/gemm.hone
+
+# LLVM's headers are found at recipe time, after `deps` has installed them.
+LLVM_FLAGS = -Xcc -I$$($(LLVM_CONFIG) --includedir) -Xlinker -L$$($(LLVM_CONFIG) --libdir)
+BUILD = $(SWIFT) build -c $(CONFIG) $(LLVM_FLAGS)
+HONE = $$($(SWIFT) build -c $(CONFIG) --show-bin-path)/hone
+
+.PHONY: all deps build run test bench clean
+
+all: build
+
+deps:
+	@if ! command -v $(LLVM_CONFIG) >/dev/null 2>&1 || ! command -v cc >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing $(APT_PACKAGES) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
+	  else \
+	    echo "LLVM 19 is missing. Run: sudo apt-get install -y $(APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(BUILD) --product hone
+
+# The main job: compile gemm, run it, verify it against the reference interpreter.
+run: build
+	$(HONE) run $(KERNEL)
+
+test: deps
+	$(SWIFT) build -c debug $(LLVM_FLAGS) --product hone
+	$(SWIFT) test $(LLVM_FLAGS)
+
+clean:
+	rm -rf .build
