@@ -16,8 +16,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
         .target(name: "HoneIR"),
+        .target(name: "HoneSchedule", dependencies: ["HoneIR"]),
         .target(name: "HoneCodegen", dependencies: ["HoneIR", "CLLVM"]),
-        .target(name: "Hone", dependencies: ["HoneIR", "HoneCodegen"]),
+        .target(name: "Hone", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen"]),
         .executableTarget(name: "hone", dependencies: [
             "Hone",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

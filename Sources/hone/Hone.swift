@@ -4,5 +4,5 @@ import Hone
 @main
 struct HoneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "hone", abstract: "Tune tensor kernels for this CPU.")
-    func run() throws { print("LLVM \(HoneCodegenVersion.llvmVersion)") }
+    func run() throws { print(HostTarget.host.cpu) }
 }

@@ -1,0 +1,131 @@
+internal import CLLVM
+import HoneIR
+
+// Statements: loops, stores, allocations, lets, conditionals.
+extension CodeGen {
+    func emit(_ stmt: Stmt) {
+        switch stmt {
+        case .loop(let loop): emitLoop(loop)
+        case .store(let name, let indices, let value):
+            let binding = buffers[name]!
+            let stored = convert(emit(value), from: value.type, to: binding.buffer.type)
+            let store = LLVMBuildStore(builder, stored, address(of: binding, indices))
+            LLVMSetAlignment(store, UInt32(binding.buffer.type.byteSize))
+        case .allocate(let buffer, let body): emitAllocation(buffer, body)
+        case .letStmt(let name, let value, let body):
+            let saved = scalars[name]
+            scalars[name] = emit(value)
+            emit(body)
+            scalars[name] = saved
+        case .ifThenElse(let condition, let then, let otherwise): emitIf(condition, then, otherwise)
+        case .block(let stmts): stmts.forEach(emit)
+        }
+    }
+
+    /// `for v in min ..< min + extent`: a header with the induction phi, the
+    /// body, and a latch that increments. Unrolled loops with constant extent
+    /// repeat their body with the variable bound to each constant.
+    private func emitLoop(_ loop: Loop) {
+        if loop.kind == .unrolled, case .int(let extent, _) = loop.extent {
+            let saved = scalars[loop.variable]
+            let start = emit(loop.min)
+            for i in 0..<extent {
+                scalars[loop.variable] = LLVMBuildAdd(builder, start, LLVMConstInt(indexType, UInt64(i), 0), loop.variable)
+                emit(loop.body)
+            }
+            scalars[loop.variable] = saved
+            return
+        }
+        let start = emit(loop.min)
+        let end = LLVMBuildAdd(builder, start, emit(loop.extent), "\(loop.variable).end")
+        let preheader = LLVMGetInsertBlock(builder)
+        let header = LLVMAppendBasicBlockInContext(context, function, "\(loop.variable).header")
+        let body = LLVMAppendBasicBlockInContext(context, function, "\(loop.variable).body")
+        let exit = LLVMAppendBasicBlockInContext(context, function, "\(loop.variable).exit")
+        LLVMBuildBr(builder, header)
+
+        LLVMPositionBuilderAtEnd(builder, header)
+        let variable = LLVMBuildPhi(builder, indexType, loop.variable)!
+        let more = LLVMBuildICmp(builder, LLVMIntSLT, variable, end, "")
+        LLVMBuildCondBr(builder, more, body, exit)
+
+        LLVMPositionBuilderAtEnd(builder, body)
+        let saved = scalars[loop.variable]
+        scalars[loop.variable] = variable
+        emit(loop.body)
+        scalars[loop.variable] = saved
+        let next = LLVMBuildNSWAdd(builder, variable, LLVMConstInt(indexType, 1, 0), "\(loop.variable).next")
+        let latch = LLVMGetInsertBlock(builder)
+        LLVMBuildBr(builder, header)
+
+        var incoming: [LLVMValueRef?] = [start, next]
+        var blocks: [LLVMBasicBlockRef?] = [preheader, latch]
+        LLVMAddIncoming(variable, &incoming, &blocks, 2)
+        LLVMPositionBuilderAtEnd(builder, exit)
+    }
+
+    /// Heap buffers are `aligned_alloc`ed (64-byte aligned) and freed at the
+    /// end of their scope; stack and register buffers are allocas in the entry
+    /// block, which LLVM promotes to registers when their accesses are static.
+    private func emitAllocation(_ buffer: Buffer, _ body: Stmt) {
+        let elementType = llvmType(buffer.type)
+        switch buffer.memory {
+        case .heap:
+            let bytes = (buffer.byteCount + 63) / 64 * 64
+            let (alloc, allocType) = libraryFunction("aligned_alloc", returns: pointerType, [indexType, indexType])
+            var arguments: [LLVMValueRef?] = [LLVMConstInt(indexType, 64, 0), LLVMConstInt(indexType, UInt64(max(bytes, 64)), 0)]
+            let base = LLVMBuildCall2(builder, allocType, alloc, &arguments, 2, buffer.name)!
+            let saved = buffers[buffer.name]
+            bind(buffer, base: base)
+            emit(body)
+            buffers[buffer.name] = saved
+            let (free, freeType) = libraryFunction("free", returns: voidType, [pointerType])
+            var freeArguments: [LLVMValueRef?] = [base]
+            LLVMBuildCall2(builder, freeType, free, &freeArguments, 1, "")
+        case .stack, .register:
+            let current = LLVMGetInsertBlock(builder)
+            if let first = LLVMGetFirstInstruction(entryBlock) {
+                LLVMPositionBuilderBefore(builder, first)
+            } else {
+                LLVMPositionBuilderAtEnd(builder, entryBlock)
+            }
+            let arrayType = LLVMArrayType2(elementType, UInt64(max(buffer.elementCount, 1)))
+            let base = LLVMBuildAlloca(builder, arrayType, buffer.name)!
+            LLVMSetAlignment(base, 64)
+            LLVMPositionBuilderAtEnd(builder, current)
+            let saved = buffers[buffer.name]
+            bind(buffer, base: base)
+            emit(body)
+            buffers[buffer.name] = saved
+        }
+    }
+
+    private func emitIf(_ condition: Expr, _ then: Stmt, _ otherwise: Stmt?) {
+        let test = emit(condition)
+        let thenBlock = LLVMAppendBasicBlockInContext(context, function, "then")
+        let elseBlock = otherwise.map { _ in LLVMAppendBasicBlockInContext(context, function, "else")! }
+        let merge = LLVMAppendBasicBlockInContext(context, function, "endif")
+        LLVMBuildCondBr(builder, test, thenBlock, elseBlock ?? merge)
+        LLVMPositionBuilderAtEnd(builder, thenBlock)
+        emit(then)
+        LLVMBuildBr(builder, merge)
+        if let otherwise, let elseBlock {
+            LLVMPositionBuilderAtEnd(builder, elseBlock)
+            emit(otherwise)
+            LLVMBuildBr(builder, merge)
+        }
+        LLVMPositionBuilderAtEnd(builder, merge)
+    }
+
+    /// The address of `buffer[indices]`, flattened row-major.
+    func address(of binding: BufferBinding, _ indices: [Expr]) -> LLVMValueRef {
+        var flat: LLVMValueRef? = nil
+        for (index, stride) in zip(indices, binding.strides) {
+            var term = emit(index)
+            if stride != 1 { term = LLVMBuildNSWMul(builder, term, LLVMConstInt(indexType, UInt64(stride), 0), "") }
+            flat = flat.map { LLVMBuildNSWAdd(builder, $0, term, "") } ?? term
+        }
+        var offset: [LLVMValueRef?] = [flat ?? LLVMConstInt(indexType, 0, 0)]
+        return LLVMBuildInBoundsGEP2(builder, llvmType(binding.buffer.type), binding.base, &offset, 1, "")
+    }
+}

@@ -1,0 +1,100 @@
+internal import CLLVM
+import Foundation
+import HoneIR
+
+/// Compiles loop nests for the host CPU: to LLVM IR text, assembly, object
+/// files, or JIT-compiled functions callable from Swift.
+///
+/// Every path runs the same pipeline (build IR, verify, `default<O3>`, machine
+/// code for the host CPU and features), so the code that is timed under the
+/// JIT is the code that `hone compile` writes out. Not thread-safe: use one
+/// compiler per thread.
+public final class Compiler {
+    public let target: HostTarget
+    private let targetMachine: LLVMTargetMachineRef
+    private var session: JITSession?
+    private var compiledCount = 0
+
+    public init(target: HostTarget = .host) throws {
+        initializeLLVM()
+        self.target = target
+        targetMachine = try target.makeTargetMachine()
+    }
+
+    deinit { LLVMDisposeTargetMachine(targetMachine) }
+
+    public enum IRStage: Sendable { case unoptimized, optimized }
+
+    /// LLVM IR of the nest, before or after the O3 pipeline.
+    public func llvmIR(_ nest: LoopNest, _ stage: IRStage) throws -> String {
+        try withModule(nest, symbol: nest.name, optimize: stage == .optimized) { module in
+            takeString(LLVMPrintModuleToString(module))
+        }
+    }
+
+    /// Host assembly of the optimized nest.
+    public func assembly(_ nest: LoopNest) throws -> String {
+        try withModule(nest, symbol: nest.name, optimize: true) { module in
+            let buffer = try emit(module, LLVMAssemblyFile)
+            defer { LLVMDisposeMemoryBuffer(buffer) }
+            return String(decoding: UnsafeRawBufferPointer(start: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer)), as: UTF8.self)
+        }
+    }
+
+    /// Writes a relocatable object defining `void NAME(...)` and `NAME_packed(void **)`.
+    public func writeObject(_ nest: LoopNest, to path: String) throws {
+        try withModule(nest, symbol: nest.name, optimize: true) { module in
+            let buffer = try emit(module, LLVMObjectFile)
+            defer { LLVMDisposeMemoryBuffer(buffer) }
+            let data = Data(bytes: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer))
+            do {
+                try data.write(to: URL(fileURLWithPath: path))
+            } catch {
+                throw HoneError("cannot write \(path): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// Compiles the nest into this process. The machine code is released when
+    /// the returned kernel is deallocated.
+    public func jit(_ nest: LoopNest) throws -> CompiledKernel {
+        if session == nil { session = try JITSession() }
+        compiledCount += 1
+        // Each JIT-compiled module gets its own symbol so many can coexist.
+        let symbol = "\(nest.name)_\(compiledCount)"
+        let object = try withModule(nest, symbol: symbol, optimize: true) { try emit($0, LLVMObjectFile) }
+        return try session!.add(object: object, entry: symbol + "_packed", arguments: nest.arguments)
+    }
+
+    private func withModule<T>(_ nest: LoopNest, symbol: String, optimize: Bool, _ body: (LLVMModuleRef) throws -> T) throws -> T {
+        let context = LLVMContextCreate()!
+        defer { LLVMContextDispose(context) }
+        let module = CodeGen(nest: nest, context: context, symbolName: symbol).takeModule()
+        defer { LLVMDisposeModule(module) }
+        LLVMSetTarget(module, target.triple)
+        let layout = LLVMCreateTargetDataLayout(targetMachine)
+        LLVMSetModuleDataLayout(module, layout)
+        LLVMDisposeTargetData(layout)
+
+        var message: UnsafeMutablePointer<CChar>?
+        if LLVMVerifyModule(module, LLVMReturnStatusAction, &message) != 0 {
+            throw HoneError("internal error: the code generator produced invalid LLVM IR for \(nest.name): \(takeString(message))")
+        }
+        _ = takeString(message)
+        if optimize {
+            let options = LLVMCreatePassBuilderOptions()
+            defer { LLVMDisposePassBuilderOptions(options) }
+            try check(LLVMRunPasses(module, "default<O3>", targetMachine, options), "LLVM optimization failed")
+        }
+        return try body(module)
+    }
+
+    private func emit(_ module: LLVMModuleRef, _ kind: LLVMCodeGenFileType) throws -> LLVMMemoryBufferRef {
+        var message: UnsafeMutablePointer<CChar>?
+        var buffer: LLVMMemoryBufferRef?
+        if LLVMTargetMachineEmitToMemoryBuffer(targetMachine, module, kind, &message, &buffer) != 0 || buffer == nil {
+            throw HoneError("LLVM code generation failed: \(takeString(message))")
+        }
+        return buffer!
+    }
+}

@@ -1,0 +1,57 @@
+internal import CLLVM
+import Foundation
+import HoneIR
+
+/// The CPU Hone generates code for: the host's triple, CPU name and features,
+/// as LLVM reports them.
+public struct HostTarget: Sendable, Hashable, Codable {
+    public var triple: String
+    public var cpu: String
+    public var features: String
+
+    /// The machine this process runs on.
+    public static let host: HostTarget = {
+        initializeLLVM()
+        return HostTarget(triple: takeString(LLVMGetDefaultTargetTriple()),
+                          cpu: takeString(LLVMGetHostCPUName()),
+                          features: takeString(LLVMGetHostCPUFeatures()))
+    }()
+
+    /// A target machine for this target: optimizing, position-independent code.
+    func makeTargetMachine() throws -> LLVMTargetMachineRef {
+        var target: LLVMTargetRef?
+        var message: UnsafeMutablePointer<CChar>?
+        guard LLVMGetTargetFromTriple(triple, &target, &message) == 0, let target else {
+            throw HoneError("LLVM does not support target \(triple): \(takeString(message))")
+        }
+        guard let machine = LLVMCreateTargetMachine(target, triple, cpu, features,
+                                                    LLVMCodeGenLevelAggressive, LLVMRelocPIC, LLVMCodeModelDefault) else {
+            throw HoneError("LLVM could not create a target machine for \(cpu) (\(triple))")
+        }
+        return machine
+    }
+}
+
+private let llvmInitialized: Bool = {
+    LLVMInitializeNativeTarget()
+    LLVMInitializeNativeAsmPrinter()
+    LLVMInitializeNativeAsmParser()
+    return true
+}()
+
+func initializeLLVM() { _ = llvmInitialized }
+
+/// Copies and frees a string LLVM allocated for us.
+func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
+    guard let pointer else { return "" }
+    defer { LLVMDisposeMessage(pointer) }
+    return String(cString: pointer)
+}
+
+/// Turns an LLVMErrorRef into a thrown HoneError (and consumes it).
+func check(_ error: LLVMErrorRef?, _ what: String) throws {
+    guard let error else { return }
+    let message = LLVMGetErrorMessage(error)
+    defer { LLVMDisposeErrorMessage(message) }
+    throw HoneError("\(what): \(message.map { String(cString: $0) } ?? "unknown LLVM error")")
+}
