@@ -18,12 +18,14 @@ let package = Package(
         .target(name: "HoneIR"),
         .target(name: "HoneSchedule", dependencies: ["HoneIR"]),
         .target(name: "HoneCodegen", dependencies: ["HoneIR", "CLLVM"]),
-        .target(name: "Hone", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen"]),
+        .target(name: "HoneMeasure", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen"]),
+        .target(name: "Hone", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen", "HoneMeasure"]),
         .executableTarget(name: "hone", dependencies: [
             "Hone",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "HoneIRTests", dependencies: ["HoneIR"]),
         .testTarget(name: "HoneCodegenTests", dependencies: ["Hone"]),
+        .testTarget(name: "HoneCLITests", dependencies: ["Hone"]),
     ]
 )

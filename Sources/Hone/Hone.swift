@@ -3,3 +3,4 @@
 @_exported import HoneIR
 @_exported import HoneSchedule
 @_exported import HoneCodegen
+@_exported import HoneMeasure

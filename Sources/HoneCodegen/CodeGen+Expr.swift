@@ -11,12 +11,11 @@ extension CodeGen {
             return LLVMConstReal(llvmType(t), v)
         case .variable(let name, _):
             guard let value = scalars[name] else { preconditionFailure("codegen: variable \(name) is not in scope") }
+            if let vector, vector.variable == name { return ramp(value, lanes: vector.lanes) }
             return value
         case .load(let name, let indices, _):
             guard let binding = buffers[name] else { preconditionFailure("codegen: buffer \(name) is not in scope") }
-            let load = LLVMBuildLoad2(builder, llvmType(binding.buffer.type), address(of: binding, indices), name)!
-            LLVMSetAlignment(load, UInt32(binding.buffer.type.byteSize))
-            return convert(load, from: binding.buffer.type, to: expr.type)
+            return convert(emitLoad(binding, indices), from: binding.buffer.type, to: expr.type)
         case .unary(.neg, let a):
             let value = emit(a)
             return a.type.isFloat ? LLVMBuildFNeg(builder, value, "") : LLVMBuildNeg(builder, value, "")
@@ -28,8 +27,11 @@ extension CodeGen {
             return emitCall(f, args, type: expr.type)
         case .select(let c, let a, let b):
             let type = expr.type
-            return LLVMBuildSelect(builder, convert(emit(c), from: c.type, to: .bool),
-                                   convert(emit(a), from: a.type, to: type), convert(emit(b), from: b.type, to: type), "")
+            let (l, r) = matchLanes(convert(emit(a), from: a.type, to: type), convert(emit(b), from: b.type, to: type))
+            var condition = convert(emit(c), from: c.type, to: .bool)
+            if let n = lanes(of: l), lanes(of: condition) == nil { condition = broadcast(condition, lanes: n) }
+            let (matchedCondition, left) = matchLanes(condition, l)
+            return LLVMBuildSelect(builder, matchedCondition, left, lanes(of: left) == nil ? r : broadcast(r, lanes: lanes(of: left)!), "")
         case .cast(let t, let a):
             return convert(emit(a), from: a.type, to: t)
         }
@@ -37,11 +39,11 @@ extension CodeGen {
 
     private func emitBinary(_ op: BinaryOp, _ a: Expr, _ b: Expr) -> LLVMValueRef {
         if op.isLogical {
-            let l = convert(emit(a), from: a.type, to: .bool), r = convert(emit(b), from: b.type, to: .bool)
+            let (l, r) = matchLanes(convert(emit(a), from: a.type, to: .bool), convert(emit(b), from: b.type, to: .bool))
             return op == .and ? LLVMBuildAnd(builder, l, r, "") : LLVMBuildOr(builder, l, r, "")
         }
         let type = ScalarType.promoted(a.type, b.type)
-        let l = convert(emit(a), from: a.type, to: type), r = convert(emit(b), from: b.type, to: type)
+        let (l, r) = matchLanes(convert(emit(a), from: a.type, to: type), convert(emit(b), from: b.type, to: type))
         if type.isFloat {
             let value: LLVMValueRef
             switch op {
@@ -88,7 +90,7 @@ extension CodeGen {
         let quotient = LLVMBuildSDiv(builder, a, b, "")!
         let remainder = LLVMBuildSRem(builder, a, b, "")!
         let adjust = needsFloorAdjustment(remainder, b, type)
-        return LLVMBuildSub(builder, quotient, LLVMBuildZExt(builder, adjust, llvmType(type), ""), "")
+        return LLVMBuildSub(builder, quotient, LLVMBuildZExt(builder, adjust, LLVMTypeOf(quotient), ""), "")
     }
 
     /// Floor modulo: the truncated remainder, plus the divisor when their signs differ.
@@ -99,7 +101,8 @@ extension CodeGen {
     }
 
     private func needsFloorAdjustment(_ remainder: LLVMValueRef, _ divisor: LLVMValueRef, _ type: ScalarType) -> LLVMValueRef {
-        let zero = LLVMConstInt(llvmType(type), 0, 0)!
+        var zero = LLVMConstInt(llvmType(type), 0, 0)!
+        if let n = lanes(of: remainder) { zero = broadcast(zero, lanes: n) }
         let nonZero = LLVMBuildICmp(builder, LLVMIntNE, remainder, zero, "")!
         let signsDiffer = LLVMBuildICmp(builder, LLVMIntSLT, LLVMBuildXor(builder, remainder, divisor, ""), zero, "")!
         return LLVMBuildAnd(builder, nonZero, signsDiffer, "")
@@ -109,7 +112,7 @@ extension CodeGen {
         let values = args.map { convert(emit($0), from: $0.type, to: type) }
         if type.isInteger {
             // Only abs accepts integers (the elaborator checks this).
-            return intrinsic("llvm.abs", type, [values[0], LLVMConstInt(LLVMInt1TypeInContext(context), 0, 0)], overloadOnly: true)
+            return intrinsic("llvm.abs", overloads: [LLVMTypeOf(values[0])], [values[0], LLVMConstInt(LLVMInt1TypeInContext(context), 0, 0)])
         }
         switch f {
         case .exp: return intrinsic("llvm.exp", type, values)
@@ -125,18 +128,31 @@ extension CodeGen {
             // LLVM 19 has no tanh intrinsic: call the C library.
             let name = type == .f32 ? "tanhf" : "tanh"
             let (callee, calleeType) = libraryFunction(name, returns: llvmType(type), [llvmType(type)])
-            var arguments: [LLVMValueRef?] = values
-            return LLVMBuildCall2(builder, calleeType, callee, &arguments, 1, "")
+            return perLane(values) { scalars in
+                var arguments: [LLVMValueRef?] = scalars
+                return LLVMBuildCall2(builder, calleeType, callee, &arguments, 1, "")!
+            }
         }
     }
 
-    /// Calls an overloaded intrinsic on `type` (e.g. `llvm.sqrt.f32`).
+    /// Calls an intrinsic overloaded on its first argument's type (e.g.
+    /// `llvm.sqrt.f32`, or `llvm.sqrt.v8f32` on a vector), broadcasting
+    /// uniform arguments to the vector width.
     func intrinsic(_ name: String, _ type: ScalarType, _ arguments: [LLVMValueRef], overloadOnly: Bool = false) -> LLVMValueRef {
+        var values = arguments
+        if !overloadOnly, let n = arguments.compactMap({ lanes(of: $0) }).first {
+            values = arguments.map { broadcast($0, lanes: n) }
+        }
+        return intrinsic(name, overloads: [LLVMTypeOf(values[0])], values)
+    }
+
+    /// Calls an intrinsic with explicit overload types.
+    func intrinsic(_ name: String, overloads: [LLVMTypeRef], _ arguments: [LLVMValueRef]) -> LLVMValueRef {
         let id = LLVMLookupIntrinsicID(name, name.utf8.count)
         precondition(id != 0, "codegen: unknown intrinsic \(name)")
-        var overloads: [LLVMTypeRef?] = [llvmType(type)]
-        let declaration = LLVMGetIntrinsicDeclaration(module, id, &overloads, 1)
-        let functionType = LLVMIntrinsicGetType(context, id, &overloads, 1)
+        var overloadTypes: [LLVMTypeRef?] = overloads
+        let declaration = LLVMGetIntrinsicDeclaration(module, id, &overloadTypes, overloads.count)
+        let functionType = LLVMIntrinsicGetType(context, id, &overloadTypes, overloads.count)
         var args: [LLVMValueRef?] = arguments
         return LLVMBuildCall2(builder, functionType, declaration, &args, UInt32(args.count), "")!
     }
@@ -144,17 +160,21 @@ extension CodeGen {
     /// Converts a value between scalar types (C semantics: float to int truncates).
     func convert(_ value: LLVMValueRef, from: ScalarType, to: ScalarType) -> LLVMValueRef {
         if from == to { return value }
-        let target = llvmType(to)
+        let target = lanes(of: value).map { vectorType(llvmType(to), lanes: $0) } ?? llvmType(to)
+        let zero = { (t: ScalarType) -> LLVMValueRef in
+            let scalar = t.isFloat ? LLVMConstReal(self.llvmType(t), 0)! : LLVMConstInt(self.llvmType(t), 0, 0)!
+            return self.lanes(of: value).map { self.broadcast(scalar, lanes: $0) } ?? scalar
+        }
         switch (from.isFloat, to.isFloat) {
         case (true, true):
             return to.byteSize > from.byteSize ? LLVMBuildFPExt(builder, value, target, "") : LLVMBuildFPTrunc(builder, value, target, "")
         case (false, true):
             return from == .bool ? LLVMBuildUIToFP(builder, value, target, "") : LLVMBuildSIToFP(builder, value, target, "")
         case (true, false):
-            if to == .bool { return LLVMBuildFCmp(builder, LLVMRealUNE, value, LLVMConstReal(llvmType(from), 0), "") }
+            if to == .bool { return LLVMBuildFCmp(builder, LLVMRealUNE, value, zero(from), "") }
             return LLVMBuildFPToSI(builder, value, target, "")
         case (false, false):
-            if to == .bool { return LLVMBuildICmp(builder, LLVMIntNE, value, LLVMConstInt(llvmType(from), 0, 0), "") }
+            if to == .bool { return LLVMBuildICmp(builder, LLVMIntNE, value, zero(from), "") }
             if from == .bool { return LLVMBuildZExt(builder, value, target, "") }
             return to.byteSize > from.byteSize ? LLVMBuildSExt(builder, value, target, "") : LLVMBuildTrunc(builder, value, target, "")
         }

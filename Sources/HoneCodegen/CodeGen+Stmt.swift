@@ -8,14 +8,16 @@ extension CodeGen {
         case .loop(let loop): emitLoop(loop)
         case .store(let name, let indices, let value):
             let binding = buffers[name]!
-            let stored = convert(emit(value), from: value.type, to: binding.buffer.type)
-            let store = LLVMBuildStore(builder, stored, address(of: binding, indices))
-            LLVMSetAlignment(store, UInt32(binding.buffer.type.byteSize))
+            emitStore(binding, indices, convert(emit(value), from: value.type, to: binding.buffer.type))
         case .allocate(let buffer, let body): emitAllocation(buffer, body)
         case .letStmt(let name, let value, let body):
             let saved = scalars[name]
-            scalars[name] = emit(value)
+            let bound = emit(value)
+            scalars[name] = bound
+            let wasVarying = vector?.varyingNames.contains(name) ?? false
+            if lanes(of: bound) != nil { vector?.varyingNames.insert(name) } else { vector?.varyingNames.remove(name) }
             emit(body)
+            if wasVarying { vector?.varyingNames.insert(name) } else { vector?.varyingNames.remove(name) }
             scalars[name] = saved
         case .ifThenElse(let condition, let then, let otherwise): emitIf(condition, then, otherwise)
         case .block(let stmts): stmts.forEach(emit)
@@ -26,6 +28,19 @@ extension CodeGen {
     /// body, and a latch that increments. Unrolled loops with constant extent
     /// repeat their body with the variable bound to each constant.
     private func emitLoop(_ loop: Loop) {
+        if loop.kind == .vectorized, vector == nil, case .int(let lanes, _) = loop.extent, lanes > 1 {
+            let saved = scalars[loop.variable]
+            scalars[loop.variable] = emit(loop.min)
+            vector = VectorContext(variable: loop.variable, lanes: Int(lanes))
+            emit(loop.body)
+            vector = nil
+            scalars[loop.variable] = saved
+            return
+        }
+        if loop.kind == .parallel, vector == nil {
+            emitParallelLoop(loop)
+            return
+        }
         if loop.kind == .unrolled, case .int(let extent, _) = loop.extent {
             let saved = scalars[loop.variable]
             let start = emit(loop.min)
@@ -83,16 +98,7 @@ extension CodeGen {
             var freeArguments: [LLVMValueRef?] = [base]
             LLVMBuildCall2(builder, freeType, free, &freeArguments, 1, "")
         case .stack, .register:
-            let current = LLVMGetInsertBlock(builder)
-            if let first = LLVMGetFirstInstruction(entryBlock) {
-                LLVMPositionBuilderBefore(builder, first)
-            } else {
-                LLVMPositionBuilderAtEnd(builder, entryBlock)
-            }
-            let arrayType = LLVMArrayType2(elementType, UInt64(max(buffer.elementCount, 1)))
-            let base = LLVMBuildAlloca(builder, arrayType, buffer.name)!
-            LLVMSetAlignment(base, 64)
-            LLVMPositionBuilderAtEnd(builder, current)
+            let base = entryAlloca(LLVMArrayType2(elementType, UInt64(max(buffer.elementCount, 1))), buffer.name)
             let saved = buffers[buffer.name]
             bind(buffer, base: base)
             emit(body)
@@ -102,6 +108,19 @@ extension CodeGen {
 
     private func emitIf(_ condition: Expr, _ then: Stmt, _ otherwise: Stmt?) {
         let test = emit(condition)
+        if let n = lanes(of: test) {
+            // A condition that differs across lanes: both sides run, masked.
+            let outer = vector!.mask
+            let combine = { (m: LLVMValueRef) -> LLVMValueRef in outer.map { LLVMBuildAnd(self.builder, $0, m, "")! } ?? m }
+            vector!.mask = combine(test)
+            emit(then)
+            if let otherwise {
+                vector!.mask = combine(LLVMBuildXor(builder, test, allLanes(n), "")!)
+                emit(otherwise)
+            }
+            vector!.mask = outer
+            return
+        }
         let thenBlock = LLVMAppendBasicBlockInContext(context, function, "then")
         let elseBlock = otherwise.map { _ in LLVMAppendBasicBlockInContext(context, function, "else")! }
         let merge = LLVMAppendBasicBlockInContext(context, function, "endif")
@@ -122,8 +141,16 @@ extension CodeGen {
         var flat: LLVMValueRef? = nil
         for (index, stride) in zip(indices, binding.strides) {
             var term = emit(index)
-            if stride != 1 { term = LLVMBuildNSWMul(builder, term, LLVMConstInt(indexType, UInt64(stride), 0), "") }
-            flat = flat.map { LLVMBuildNSWAdd(builder, $0, term, "") } ?? term
+            if stride != 1 {
+                let (t, s) = matchLanes(term, LLVMConstInt(indexType, UInt64(stride), 0))
+                term = LLVMBuildNSWMul(builder, t, s, "")
+            }
+            if let sum = flat {
+                let (a, b) = matchLanes(sum, term)
+                flat = LLVMBuildNSWAdd(builder, a, b, "")
+            } else {
+                flat = term
+            }
         }
         var offset: [LLVMValueRef?] = [flat ?? LLVMConstInt(indexType, 0, 0)]
         return LLVMBuildInBoundsGEP2(builder, llvmType(binding.buffer.type), binding.base, &offset, 1, "")

@@ -23,6 +23,8 @@ final class CodeGen {
     var scalars: [String: LLVMValueRef] = [:]
     /// Base pointers and shapes of the buffers currently in scope.
     var buffers: [String: BufferBinding] = [:]
+    /// Set while emitting the body of a vectorized loop.
+    var vector: VectorContext?
 
     struct BufferBinding {
         var base: LLVMValueRef

@@ -9,6 +9,7 @@ final class JITSession {
     private let mainDylib: LLVMOrcJITDylibRef
 
     init() throws {
+        try OpenMP.load()
         var jit: LLVMOrcLLJITRef?
         try check(LLVMOrcCreateLLJIT(&jit, nil), "cannot create the JIT")
         self.jit = jit!
@@ -62,6 +63,11 @@ public final class CompiledKernel {
     deinit {
         _ = LLVMOrcResourceTrackerRemove(tracker)
         LLVMOrcReleaseResourceTracker(tracker)
+    }
+
+    /// Runs the kernel on host buffers (kept alive for the call).
+    public func run(_ buffers: [TensorBuffer]) {
+        withExtendedLifetime(buffers) { run(buffers.map(\.pointer)) }
     }
 
     /// Runs the kernel on raw buffers. Each must hold at least its argument's

@@ -20,6 +20,12 @@ public final class TensorBuffer {
 
     public convenience init(_ buffer: Buffer) { self.init(type: buffer.type, shape: buffer.shape) }
 
+    /// A buffer holding `values` (row-major), rounded to `type`.
+    public convenience init(_ values: [Double], type: ScalarType = .f32, shape: [Int]? = nil) {
+        self.init(type: type, shape: shape ?? [values.count])
+        fill(with: values)
+    }
+
     deinit { pointer.deallocate() }
 
     public subscript(flat index: Int) -> Double {

@@ -4,9 +4,11 @@
 /// Semantics, fixed here for every consumer (interpreter, codegen, features):
 /// - Integer `div` and `mod` use floor semantics (`-1 / 2 == -1`, `-1 % 2 == 1`);
 ///   the divisor of an index expression is a positive constant.
-/// - `select(c, a, b)` yields `a` where `c` holds and `b` elsewhere. Loads in the
-///   branch not taken never fault: lowering guarantees their addresses are valid
-///   (it clamps indices that are only in bounds under the condition).
+/// - `select(c, a, b)` yields `a` where `c` holds and `b` elsewhere. Both branches
+///   may be evaluated (the code generator uses vector selects), so loads in the
+///   branch not taken must not fault: elaboration clamps every index that is only
+///   in bounds under the condition (`Kernel.clampingGuardedLoads()` does the same
+///   for kernels built in code).
 /// - Float operations follow IEEE single/double precision; reductions may be
 ///   reassociated by a schedule, so results are compared with a tolerance.
 public indirect enum Expr: Hashable, Sendable {

@@ -92,3 +92,16 @@ public indirect enum Stmt: Hashable, Sendable {
         return flat.count == 1 ? flat[0] : .block(flat)
     }
 }
+
+extension Stmt {
+    /// Whether any loop in the statement runs in parallel (the code then calls OpenMP).
+    public var containsParallelLoop: Bool {
+        switch self {
+        case .loop(let loop): loop.kind == .parallel || loop.body.containsParallelLoop
+        case .store: false
+        case .allocate(_, let body), .letStmt(_, _, let body): body.containsParallelLoop
+        case .ifThenElse(_, let then, let otherwise): then.containsParallelLoop || (otherwise?.containsParallelLoop ?? false)
+        case .block(let stmts): stmts.contains { $0.containsParallelLoop }
+        }
+    }
+}

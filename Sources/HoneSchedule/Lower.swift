@@ -1,66 +1,170 @@
 import HoneIR
 
-/// Lowers a kernel to a loop nest with the default schedule: every stage
-/// computed in full, in dependency order, its loops in the natural order
-/// (the tensor's dimensions outermost first, then the reduction axes).
+/// Lowers a kernel under a schedule to a loop nest.
 ///
-/// ```
-/// for i, j:            # the stage's pure dimensions
-///   C[i, j] = init     # only for reductions: 0, -inf or +inf
-///   for k:             # reduction axes
-///     C[i, j] = C[i, j] + A[i, k] * B[k, j]
-/// ```
-/// Intermediate stages are heap allocations around the whole body.
-public func lower(_ kernel: Kernel) -> LoopNest {
-    let stages = kernel.stages.map(lowerStage)
-    var body = Stmt.sequence(stages)
-    for tensor in kernel.tensors.reversed() where tensor.role == .intermediate {
-        body = .allocate(Buffer(name: tensor.name, type: tensor.type, shape: tensor.shape, memory: .heap), body)
+/// Each stage computed at root becomes its own loop nests, in stage order;
+/// each stage computed at a loop of its consumer is computed inside that
+/// loop, into a buffer holding only the region the rest of that iteration
+/// reads (bounds inference, `Bounds.swift`). A reduction stage lowers to two
+/// nests, as Halide's pure and update definitions do: one writing the
+/// identity over its spatial loops, one accumulating over all its loops.
+///
+/// Splits whose factors do not divide the extent ("tails") are guarded: the
+/// condition `i < extent` wraps the body right inside the innermost loop it
+/// depends on, so LLVM sees it once per iteration of that loop; inside a
+/// vectorized loop it becomes a lane mask. No split needs a perfect factor.
+public func lower(_ kernel: Kernel, schedule: Schedule = .default) throws(ScheduleError) -> LoopNest {
+    try lower(ScheduledKernel(kernel, schedule: schedule))
+}
+
+public func lower(_ scheduled: ScheduledKernel) throws(ScheduleError) -> LoopNest {
+    let kernel = scheduled.kernel
+    var lowering = Lowering(scheduled: scheduled)
+    var body: [Stmt] = []
+    for stage in kernel.stages where scheduled.states[stage.name]!.location == .root {
+        body.append(try lowering.lowerStage(stage.name, region: nil))
+    }
+    var nest = Stmt.sequence(body)
+    for tensor in kernel.tensors.reversed() where tensor.role == .intermediate && scheduled.states[tensor.name]?.location == .root {
+        nest = .allocate(Buffer(name: tensor.name, type: tensor.type, shape: tensor.shape, memory: .heap), nest)
     }
     let arguments = kernel.arguments.map { Buffer(name: $0.name, type: $0.type, shape: $0.shape) }
-    return LoopNest(name: kernel.name, arguments: arguments, body: body)
+    return LoopNest(name: kernel.name, arguments: arguments, body: simplify(nest))
+}
 
-    func lowerStage(_ stage: Stage) -> Stmt {
-        let tensor = kernel.tensor(named: stage.name)!
-        let point = stage.indexVariables.map(Expr.indexVar)
-        var inner: Stmt
-        if let reduction = stage.reduction {
-            let current = Expr.load(stage.name, point, tensor.type)
-            let update = Stmt.store(stage.name, point, combine(reduction.op, current, stage.value, tensor.type))
-            var reductionLoops = update
-            for axis in reduction.axes.reversed() {
-                reductionLoops = .loop(Loop(axis.name, extent: .index(axis.extent), body: reductionLoops))
+/// The part of a stage's tensor that one iteration of its consumer's loop needs.
+struct Region {
+    /// Names of the variables bound to the first point of the region, per dimension.
+    var minNames: [String]
+    /// The first point, per dimension, in the consumer's loop variables.
+    var minValues: [Expr]
+    var extents: [Int]
+    /// Per dimension: whether the region may reach outside the tensor, so
+    /// points must be checked against its bounds.
+    var mayExceed: [Bool]
+
+    var mins: [Expr] { minNames.map(Expr.indexVar) }
+}
+
+/// Allocations up to this size live on the stack (per thread in parallel loops).
+let stackLimitBytes = 64 * 1024
+
+struct Lowering {
+    let scheduled: ScheduledKernel
+    var kernel: Kernel { scheduled.kernel }
+    /// Stages computed at each (consumer, loop), in stage order.
+    let attachments: [String: [String: [String]]]
+
+    init(scheduled: ScheduledKernel) {
+        self.scheduled = scheduled
+        var attachments: [String: [String: [String]]] = [:]
+        for stage in scheduled.kernel.stages {
+            if case .at(let consumer, let loop) = scheduled.states[stage.name]!.location {
+                attachments[consumer, default: [:]][loop, default: []].append(stage.name)
             }
-            inner = .sequence([.store(stage.name, point, identity(of: reduction.op, tensor.type)), reductionLoops])
-        } else {
-            inner = .store(stage.name, point, stage.value)
         }
-        for (variable, extent) in zip(stage.indexVariables, tensor.shape).reversed() {
-            inner = .loop(Loop(variable, extent: .index(extent), body: inner))
+        self.attachments = attachments
+    }
+
+    mutating func lowerStage(_ name: String, region: Region?) throws(ScheduleError) -> Stmt {
+        let stage = kernel.stage(named: name)!
+        let tensor = kernel.tensor(named: name)!
+        let state = scheduled.states[name]!
+        let layout = state.layout(extents: region?.extents ?? tensor.shape)
+        try checkAnnotations(name, layout)
+        let loops = unrolledInnermost(layout.loops, maxStep: state.unrollMaxStep)
+        // Loop variables are qualified by their stage (`padded.h`) except the
+        // output's, so nests computed inside another stage's loops never shadow it.
+        let variable = name == kernel.output.name ? { (loop: String) in loop } : { (loop: String) in "\(name).\(loop)" }
+        let loopNames = Set(layout.loops.map(\.name))
+        let qualify = { (e: Expr) in substitute(e) { loopNames.contains($0) ? .indexVar(variable($0)) : nil } }
+
+        // Each index variable in the buffer's coordinates and in the tensor's.
+        let local = stage.indexVariables.map { qualify(layout.expression(for: $0)) }
+        let global = region.map { r in zip(r.mins, local).map { Expr.binary(.add, $0, $1) } } ?? local
+        var point: [String: Expr] = Dictionary(uniqueKeysWithValues: zip(stage.indexVariables, global))
+        for axis in stage.reduction?.axes ?? [] { point[axis.name] = qualify(layout.expression(for: axis.name)) }
+        var value = substitute(stage.value) { point[$0] }
+
+        var guards = layout.currentGuards().map(qualify)
+        if let region {
+            for d in global.indices where region.mayExceed[d] {
+                guards.append(.binary(.and, .binary(.ge, global[d], .index(0)), .binary(.lt, global[d], .index(tensor.shape[d]))))
+            }
         }
-        return inner
-    }
-}
 
-/// The value a reduction starts from: 0 for sum, -inf for max, +inf for min
-/// (the largest and smallest values for integer types).
-public func identity(of op: Reduction.Operator, _ type: ScalarType) -> Expr {
-    switch (op, type.isFloat) {
-    case (.sum, true): .float(0, type)
-    case (.sum, false): .int(0, type)
-    case (.max, true): .float(-.infinity, type)
-    case (.min, true): .float(.infinity, type)
-    case (.max, false): .int(type == .i32 ? Int64(Int32.min) : Int64.min, type)
-    case (.min, false): .int(type == .i32 ? Int64(Int32.max) : Int64.max, type)
-    }
-}
+        // Producers computed inside this stage's loops: their regions, read through offsets.
+        var producers: [String: [(name: String, region: Region)]] = [:]
+        for (loop, names) in attachments[name] ?? [:] {
+            guard let position = layout.position(of: loop) else {
+                throw ScheduleError("\(names.joined(separator: ", ")) is computed at loop \(loop) of \(name), which no longer exists")
+            }
+            let inner = layout.loops[(position + 1)...].map { LoopIterator(name: variable($0.name), extent: $0.extent, isReduction: $0.isReduction) }
+            for producer in names {
+                let producerRegion = inferRegion(of: producer, readBy: value, innerLoops: inner)
+                producers[loop, default: []].append((producer, producerRegion))
+                value = substituteLoads(value) { tensorName, indices in
+                    guard tensorName == producer else { return nil }
+                    return .load(producer, zip(indices, producerRegion.mins).map { .binary(.sub, $0, $1) }, kernel.tensor(named: producer)!.type)
+                }
+            }
+        }
+        var lowered: [String: Stmt] = [:]  // producer nests, built once per attachment loop
+        for (loop, list) in producers {
+            var statements: [Stmt] = []
+            for (producer, producerRegion) in list { statements.append(try lowerStage(producer, region: producerRegion)) }
+            lowered[loop] = .sequence(statements)
+        }
 
-/// `accumulator op value`, with the value converted to the accumulator's type.
-public func combine(_ op: Reduction.Operator, _ accumulator: Expr, _ value: Expr, _ type: ScalarType) -> Expr {
-    let converted = value.type == type ? value : .cast(type, value)
-    switch op {
-    case .sum: return .binary(.add, accumulator, converted)
-    case .max: return .binary(.max, accumulator, converted)
-    case .min: return .binary(.min, accumulator, converted)
+        let storeIndex = region == nil ? global : local
+        if let reduction = stage.reduction {
+            let spatial = loops.filter { !$0.isReduction }
+            let spatialNames = Set(spatial.map { variable($0.name) })
+            let initGuards = guards.filter { variables(in: $0).isSubset(of: spatialNames) }
+            let initialize = Stmt.store(name, storeIndex, identity(of: reduction.op, tensor.type))
+            let current = Expr.load(name, storeIndex, tensor.type)
+            let update = Stmt.store(name, storeIndex, combine(reduction.op, current, value, tensor.type))
+            return .sequence([
+                nest(spatial, variable, initialize, initGuards, producers: [:], lowered: [:]),
+                nest(loops, variable, update, guards, producers: producers, lowered: lowered),
+            ])
+        }
+        return nest(loops, variable, .store(name, storeIndex, value), guards, producers: producers, lowered: lowered)
+    }
+
+    func tensor(_ name: String) -> TensorDecl { kernel.tensor(named: name)! }
+
+    /// Loops around `body`, each guard right inside the innermost loop it reads,
+    /// each attached producer allocated and computed at the start of its loop.
+    private func nest(_ loops: [LoopIterator], _ variable: (String) -> String, _ body: Stmt, _ guards: [Expr],
+                      producers: [String: [(name: String, region: Region)]], lowered: [String: Stmt]) -> Stmt {
+        let positions = Dictionary(uniqueKeysWithValues: loops.enumerated().map { (variable($1.name), $0) })
+        var guardsAt: [Int: [Expr]] = [:]  // -1: outside every loop
+        for g in guards {
+            let level = variables(in: g).compactMap { positions[$0] }.max() ?? -1
+            guardsAt[level, default: []].append(g)
+        }
+        func guarded(_ stmt: Stmt, _ level: Int) -> Stmt {
+            guard let conditions = guardsAt[level] else { return stmt }
+            return .ifThenElse(conditions.dropFirst().reduce(conditions[0]) { .binary(.and, $0, $1) }, stmt, nil)
+        }
+        var inner = body
+        for (level, loop) in loops.enumerated().reversed() {
+            if let list = producers[loop.name], let computed = lowered[loop.name] {
+                var scope = Stmt.sequence([computed, inner])
+                for (producer, region) in list.reversed() {
+                    let decl = tensor(producer)
+                    let buffer = Buffer(name: producer, type: decl.type, shape: region.extents,
+                                        memory: region.extents.reduce(decl.type.byteSize, *) <= stackLimitBytes ? .stack : .heap)
+                    scope = .allocate(buffer, scope)
+                    for (name, value) in zip(region.minNames, region.minValues).reversed() {
+                        scope = .letStmt(name, value, scope)
+                    }
+                }
+                inner = scope
+            }
+            inner = .loop(Loop(variable(loop.name), extent: .index(loop.extent), kind: loop.kind, body: guarded(inner, level)))
+        }
+        return guarded(inner, -1)
     }
 }

@@ -1,0 +1,27 @@
+import Foundation
+import HoneIR
+
+/// The OpenMP runtime (libgomp) that parallel loops call. It is loaded into
+/// this process on first use, so JIT-compiled kernels resolve `GOMP_parallel`
+/// here exactly as a linked object does with `-fopenmp`.
+public enum OpenMP {
+    nonisolated(unsafe) private static let handle: UnsafeMutableRawPointer? = dlopen("libgomp.so.1", RTLD_NOW | RTLD_GLOBAL)
+
+    /// Loads the runtime; throws when it is not installed.
+    static func load() throws {
+        guard handle != nil else {
+            throw HoneError("cannot load the OpenMP runtime libgomp.so.1 (apt-get install libgomp1): \(String(cString: dlerror()))")
+        }
+    }
+
+    /// Sets how many threads parallel loops use from now on (libgomp's
+    /// `omp_set_num_threads`); by default, one per core.
+    public static func setThreadCount(_ count: Int) throws {
+        try load()
+        typealias SetThreads = @convention(c) (Int32) -> Void
+        guard let symbol = dlsym(handle, "omp_set_num_threads") else {
+            throw HoneError("libgomp has no omp_set_num_threads")
+        }
+        unsafeBitCast(symbol, to: SetThreads.self)(Int32(count))
+    }
+}

@@ -1,0 +1,165 @@
+import HoneIR
+
+// Bounds inference for compute_at: which region of a producer one iteration
+// of a consumer's loop reads.
+
+extension Lowering {
+    /// The region of `producer` that `value` (the consumer's value, in its
+    /// loop variables) reads while `innerLoops` run over their extents and
+    /// every other variable is fixed.
+    ///
+    /// Each index is split into a part fixed during the iteration (outer loop
+    /// variables, region origins, any expression free of inner loops) and an
+    /// affine function of the inner loops, whose range is exact. Reads whose
+    /// fixed parts differ, or indices that are not affine in the inner loops,
+    /// fall back to the producer's whole extent in that dimension.
+    func inferRegion(of producer: String, readBy value: Expr, innerLoops: [LoopIterator]) -> Region {
+        let shape = tensor(producer).shape
+        let extents = Dictionary(uniqueKeysWithValues: innerLoops.map { ($0.name, Int64($0.extent)) })
+        var fixed: [[Expr: Int64]?] = Array(repeating: nil, count: shape.count)
+        var low = [Int64](repeating: .max, count: shape.count), high = [Int64](repeating: .min, count: shape.count)
+        var whole = [Bool](repeating: false, count: shape.count)
+        for indices in loads(of: producer, in: value) {
+            for (d, index) in indices.enumerated() where !whole[d] {
+                guard let form = SplitAffine(index, inner: extents), fixed[d] == nil || fixed[d] == form.fixed else {
+                    whole[d] = true
+                    continue
+                }
+                fixed[d] = form.fixed
+                low[d] = min(low[d], form.low)
+                high[d] = max(high[d], form.high)
+            }
+        }
+        var region = Region(minNames: [], minValues: [], extents: [], mayExceed: [])
+        for d in shape.indices {
+            region.minNames.append("\(producer).min.\(d)")
+            let extent = high[d] >= low[d] ? high[d] - low[d] + 1 : Int64(shape[d])
+            if whole[d] || fixed[d] == nil || extent >= Int64(shape[d]) {
+                region.minValues.append(.index(0))
+                region.extents.append(shape[d])
+                region.mayExceed.append(false)
+            } else {
+                region.minValues.append(SplitAffine.expression(fixed[d]!, plus: low[d]))
+                region.extents.append(Int(extent))
+                region.mayExceed.append(true)
+            }
+        }
+        return region
+    }
+
+    /// Annotated loops must fit what the code generator can do with them.
+    func checkAnnotations(_ stage: String, _ layout: LoopLayout) throws(ScheduleError) {
+        for loop in layout.loops {
+            if loop.kind == .vectorized && loop.extent > 64 {
+                throw ScheduleError("vectorize: loop \(loop.name) of \(stage) has \(loop.extent) iterations; at most 64 can be vector lanes (split it first)")
+            }
+            if loop.kind == .unrolled && loop.extent > 512 {
+                throw ScheduleError("unroll: loop \(loop.name) of \(stage) has \(loop.extent) iterations; at most 512 can be unrolled (split it first)")
+            }
+        }
+    }
+
+    /// Ansor's auto_unroll_max_step: unroll the innermost serial loops while
+    /// the product of their extents stays within `maxStep` (a vectorized loop
+    /// counts as one step; a parallel loop stops the walk).
+    func unrolledInnermost(_ loops: [LoopIterator], maxStep: Int) -> [LoopIterator] {
+        guard maxStep > 1 else { return loops }
+        var result = loops
+        var steps = 1
+        for i in loops.indices.reversed() {
+            switch loops[i].kind {
+            case .vectorized: continue
+            case .parallel: return result
+            case .serial, .unrolled:
+                steps *= loops[i].extent
+                guard steps <= maxStep else { return result }
+                result[i].kind = .unrolled
+            }
+        }
+        return result
+    }
+}
+
+/// An index as `fixed + Σ c·v` over inner loop variables v, with the exact
+/// range of the inner part. `fixed` maps each fixed term to its coefficient
+/// (the constant term is `.index(1)`).
+struct SplitAffine {
+    var fixed: [Expr: Int64] = [:]
+    var inner: [String: Int64] = [:]
+    var low: Int64 = 0
+    var high: Int64 = 0
+
+    init?(_ expr: Expr, inner extents: [String: Int64]) {
+        guard collect(expr, 1, extents) else { return nil }
+        for (name, c) in inner {
+            let span = c * (extents[name]! - 1)
+            low += min(0, span)
+            high += max(0, span)
+        }
+    }
+
+    private mutating func collect(_ expr: Expr, _ scale: Int64, _ extents: [String: Int64]) -> Bool {
+        switch expr {
+        case .int(let v, _):
+            fixed[.index(1), default: 0] += v * scale
+            return true
+        case .variable(let name, _) where extents[name] != nil:
+            inner[name, default: 0] += scale
+            return true
+        case .binary(.add, let a, let b): return collect(a, scale, extents) && collect(b, scale, extents)
+        case .binary(.sub, let a, let b): return collect(a, scale, extents) && collect(b, -scale, extents)
+        case .unary(.neg, let a): return collect(a, -scale, extents)
+        case .binary(.mul, let a, .int(let c, _)), .binary(.mul, .int(let c, _), let a): return collect(a, scale * c, extents)
+        default:
+            guard variables(in: expr).isDisjoint(with: extents.keys) else { return false }
+            fixed[expr, default: 0] += scale
+            return true
+        }
+    }
+
+    /// `Σ coefficient·term + offset` as an expression.
+    static func expression(_ fixed: [Expr: Int64], plus offset: Int64) -> Expr {
+        var result: Expr = .index(Int(fixed[.index(1)] ?? 0) + Int(offset))
+        for (term, c) in fixed.sorted(by: { $0.key.description < $1.key.description }) where term != .index(1) && c != 0 {
+            result = .binary(.add, result, c == 1 ? term : .binary(.mul, term, .index(Int(c))))
+        }
+        return result
+    }
+}
+
+/// The index lists of every load of `tensor` in `expr`.
+func loads(of tensor: String, in expr: Expr) -> [[Expr]] {
+    var found: [[Expr]] = []
+    func visit(_ e: Expr) {
+        switch e {
+        case .int, .float, .variable: break
+        case .load(let name, let indices, _):
+            if name == tensor { found.append(indices) }
+            indices.forEach(visit)
+        case .unary(_, let a), .cast(_, let a): visit(a)
+        case .binary(_, let a, let b): visit(a); visit(b)
+        case .call(_, let args): args.forEach(visit)
+        case .select(let c, let a, let b): visit(c); visit(a); visit(b)
+        }
+    }
+    visit(expr)
+    return found
+}
+
+/// The variables an expression mentions.
+func variables(in expr: Expr) -> Set<String> {
+    var names = Set<String>()
+    func visit(_ e: Expr) {
+        switch e {
+        case .int, .float: break
+        case .variable(let name, _): names.insert(name)
+        case .load(_, let indices, _): indices.forEach(visit)
+        case .unary(_, let a), .cast(_, let a): visit(a)
+        case .binary(_, let a, let b): visit(a); visit(b)
+        case .call(_, let args): args.forEach(visit)
+        case .select(let c, let a, let b): visit(c); visit(a); visit(b)
+        }
+    }
+    visit(expr)
+    return names
+}

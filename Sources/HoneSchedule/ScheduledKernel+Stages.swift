@@ -1,0 +1,115 @@
+import HoneIR
+
+// Steps that add stages: cache_write, rfactor, pack.
+extension ScheduledKernel {
+    /// `C = reduce(...)` becomes `C.local = reduce(...)` and `C = C.local`.
+    mutating func cacheWrite(_ stage: String) throws {
+        let state = try stageState(stage)
+        guard state.isUntransformed else { throw ScheduleError("\(stage)'s loops are already transformed; put cache_write before its other steps") }
+        let definition = kernel.stage(named: stage)!
+        guard definition.reduction != nil else { throw ScheduleError("\(stage) has no reduction to accumulate") }
+        let tensor = kernel.tensor(named: stage)!
+        let local = stage + ".local"
+        guard kernel.tensor(named: local) == nil else { throw ScheduleError("\(stage) already has a cache stage \(local)") }
+        var copy = definition
+        copy.name = local
+        let point = definition.indexVariables.map(Expr.indexVar)
+        let reader = Stage(name: stage, indexVariables: definition.indexVariables, value: .load(local, point, tensor.type))
+        insert(copy, TensorDecl(name: local, role: .intermediate, type: tensor.type, shape: tensor.shape), before: stage, replacing: reader)
+    }
+
+    /// `C[i] = sum(k < K) f(k)` becomes `C.rf[i, k.1] = sum(k.0) f(k.0 * F + k.1)` and
+    /// `C[i] = sum(k.1 < F) C.rf[i, k.1]`.
+    mutating func rfactor(_ stage: String, _ loop: String, _ factor: Int) throws {
+        let state = try stageState(stage)
+        guard state.isUntransformed else { throw ScheduleError("\(stage)'s loops are already transformed; put rfactor before its other steps") }
+        let definition = kernel.stage(named: stage)!
+        guard let reduction = definition.reduction, let axis = reduction.axes.first(where: { $0.name == loop }) else {
+            throw ScheduleError("\(loop) is not a reduction axis of \(stage)")
+        }
+        guard factor >= 1 else { throw ScheduleError("factor must be positive, got \(factor)") }
+        let tensor = kernel.tensor(named: stage)!
+        let partial = stage + ".rf"
+        guard kernel.tensor(named: partial) == nil else { throw ScheduleError("\(stage) already has an rfactor stage") }
+        let (outer, inner) = (loop + ".0", loop + ".1")
+        let outerExtent = (axis.extent + factor - 1) / factor
+        let recombined = Expr.binary(.add, .binary(.mul, .indexVar(outer), .index(factor)), .indexVar(inner))
+        var value = substitute(definition.value) { $0 == loop ? recombined : nil }
+        if axis.extent % factor != 0 {
+            // Points past the axis's end contribute the reduction's identity;
+            // clamping keeps their (unused) loads in bounds.
+            let clamped = Expr.binary(.min, recombined, .index(axis.extent - 1))
+            let safe = substitute(definition.value) { $0 == loop ? clamped : nil }
+            value = .select(.binary(.lt, recombined, .index(axis.extent)), safe, identity(of: reduction.op, value.type))
+        }
+        let axes = reduction.axes.map { $0.name == loop ? ReductionAxis(name: outer, extent: outerExtent) : $0 }
+        let rf = Stage(name: partial, indexVariables: definition.indexVariables + [inner],
+                       reduction: Reduction(op: reduction.op, axes: axes), value: value)
+        let final = Stage(name: stage, indexVariables: definition.indexVariables,
+                          reduction: Reduction(op: reduction.op, axes: [ReductionAxis(name: inner, extent: factor)]),
+                          value: .load(partial, (definition.indexVariables + [inner]).map(Expr.indexVar), tensor.type))
+        insert(rf, TensorDecl(name: partial, role: .intermediate, type: tensor.type, shape: tensor.shape + [factor]),
+               before: stage, replacing: final)
+    }
+
+    /// Adds `T.packed[d / b, others..., d % b] = T[...]` and makes every reader use it.
+    mutating func pack(_ tensorName: String, _ dimension: Int, _ block: Int) throws {
+        guard let tensor = kernel.tensor(named: tensorName) else {
+            throw ScheduleError("no tensor named \(tensorName) (tensors: \(kernel.tensors.map(\.name).joined(separator: ", ")))")
+        }
+        guard tensor.role != .output else { throw ScheduleError("\(tensorName) is the output; only inputs and intermediate stages can be packed") }
+        guard dimension >= 0 && dimension < tensor.shape.count else {
+            throw ScheduleError("\(tensorName) has \(tensor.shape.count) dimensions; there is no dimension \(dimension)")
+        }
+        guard block >= 1 else { throw ScheduleError("block must be positive, got \(block)") }
+        let packed = tensorName + ".packed"
+        guard kernel.tensor(named: packed) == nil else { throw ScheduleError("\(tensorName) is already packed") }
+        let extent = tensor.shape[dimension]
+        let blocks = (extent + block - 1) / block
+        var shape = tensor.shape
+        shape.remove(at: dimension)
+        shape = [blocks] + shape + [block]
+        // The packed stage's variables: the block, the other dimensions, the lane.
+        let others = tensor.shape.indices.filter { $0 != dimension }.map { "d\($0)" }
+        let (blockVar, laneVar) = ("block", "lane")
+        let original = Expr.binary(.add, .binary(.mul, .indexVar(blockVar), .index(block)), .indexVar(laneVar))
+        var indices = others.map(Expr.indexVar)
+        var value: Expr
+        if extent % block == 0 {
+            indices.insert(original, at: dimension)
+            value = .load(tensorName, indices, tensor.type)
+        } else {
+            indices.insert(.binary(.min, original, .index(extent - 1)), at: dimension)
+            value = .select(.binary(.lt, original, .index(extent)), .load(tensorName, indices, tensor.type), .float(0, tensor.type))
+            if !tensor.type.isFloat { value = .select(.binary(.lt, original, .index(extent)), .load(tensorName, indices, tensor.type), .int(0, tensor.type)) }
+        }
+        let stage = Stage(name: packed, indexVariables: [blockVar] + others + [laneVar], value: value)
+        let decl = TensorDecl(name: packed, role: .intermediate, type: tensor.type, shape: shape)
+        kernel.stages = kernel.stages.map { reader in
+            var reader = reader
+            reader.value = substituteLoads(reader.value) { name, indices in
+                guard name == tensorName else { return nil }
+                var rest = indices
+                let d = rest.remove(at: dimension)
+                return .load(packed, [.binary(.div, d, .index(block))] + rest + [.binary(.mod, d, .index(block))], tensor.type)
+            }
+            return reader
+        }
+        // The packed stage goes first among the readers: right after the tensor's own stage, or at the start.
+        let position = kernel.stages.firstIndex { $0.name == tensorName }.map { $0 + 1 } ?? 0
+        kernel.stages.insert(stage, at: position)
+        kernel.tensors.append(decl)
+        states[packed] = StageState(stage: stage, shape: shape)
+    }
+
+    /// Inserts `stage` (a new intermediate) before `existing`, whose definition
+    /// becomes `replacement`; the new stage starts with the default schedule.
+    private mutating func insert(_ stage: Stage, _ decl: TensorDecl, before existing: String, replacing replacement: Stage) {
+        let index = kernel.stages.firstIndex { $0.name == existing }!
+        kernel.stages[index] = replacement
+        kernel.stages.insert(stage, at: index)
+        kernel.tensors.append(decl)
+        states[stage.name] = StageState(stage: stage, shape: decl.shape)
+        states[existing] = StageState(stage: replacement, shape: kernel.tensor(named: existing)!.shape)
+    }
+}

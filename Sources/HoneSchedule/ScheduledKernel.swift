@@ -1,0 +1,183 @@
+import HoneIR
+
+/// A kernel with a schedule applied: the stages after the kernel-level steps
+/// (inline, cache_write, rfactor, pack) and the loop state of each stage.
+/// `lower(_:)` turns it into a loop nest.
+public struct ScheduledKernel: Hashable, Sendable {
+    public internal(set) var kernel: Kernel
+    public internal(set) var states: [String: StageState]
+
+    /// The default schedule of `kernel`.
+    public init(_ kernel: Kernel) {
+        self.kernel = kernel
+        states = [:]
+        for stage in kernel.stages { states[stage.name] = StageState(stage: stage, shape: kernel.tensor(named: stage.name)!.shape) }
+    }
+
+    /// Applies every step of `schedule` in order; the first invalid one throws.
+    public init(_ kernel: Kernel, schedule: Schedule) throws(ScheduleError) {
+        self.init(kernel)
+        for (index, step) in schedule.steps.enumerated() {
+            do {
+                try apply(step)
+            } catch let error as ScheduleError {
+                throw ScheduleError(error.reason, step: step, at: index)
+            } catch {
+                throw ScheduleError("\(error)", step: step, at: index)
+            }
+        }
+    }
+
+    public func state(of stage: String) -> StageState? { states[stage] }
+
+    /// The stages whose values read `tensor`.
+    public func consumers(of tensor: String) -> [String] {
+        kernel.stages.filter { tensorsRead(by: $0.value).contains(tensor) }.map(\.name)
+    }
+
+    mutating func apply(_ step: Step) throws {
+        switch step {
+        case .split(let stage, let loop, let factors): try split(stage, loop, factors)
+        case .reorder(let stage, let order): try reorder(stage, order)
+        case .fuse(let stage, let loops): try fuse(stage, loops)
+        case .vectorize(let stage, let loop): try annotate(stage, loop, .vectorized)
+        case .unroll(let stage, let loop): try annotate(stage, loop, .unrolled)
+        case .parallel(let stage, let loop): try annotate(stage, loop, .parallel)
+        case .unrollMaxStep(let stage, let maxStep):
+            _ = try stageState(stage)
+            guard maxStep >= 0 else { throw ScheduleError("max_step must be at least 0, got \(maxStep)") }
+            states[stage]!.unrollMaxStep = maxStep
+        case .computeAt(let stage, let consumer, let loop): try computeAt(stage, consumer, loop)
+        case .computeRoot(let stage):
+            _ = try stageState(stage)
+            states[stage]!.location = .root
+        case .computeInline(let stage): try computeInline(stage)
+        case .cacheWrite(let stage): try cacheWrite(stage)
+        case .rfactor(let stage, let loop, let factor): try rfactor(stage, loop, factor)
+        case .pack(let tensor, let dimension, let block): try pack(tensor, dimension, block)
+        }
+    }
+
+    func stageState(_ name: String) throws -> StageState {
+        guard let state = states[name] else {
+            let known = kernel.stages.map(\.name).joined(separator: ", ")
+            throw ScheduleError("no stage named \(name) (stages: \(known))")
+        }
+        return state
+    }
+
+    func loopIndex(_ state: StageState, _ stage: String, _ loop: String) throws -> Int {
+        guard let index = state.position(of: loop) else {
+            throw ScheduleError("stage \(stage) has no loop \(loop) (loops: \(state.loops.map(\.name).joined(separator: ", ")))")
+        }
+        return index
+    }
+
+    // MARK: Loop steps
+
+    private mutating func split(_ stage: String, _ loop: String, _ factors: [Int]) throws {
+        let state = try stageState(stage)
+        let old = state.loops[try loopIndex(state, stage, loop)]
+        guard !factors.isEmpty else { throw ScheduleError("needs at least one factor") }
+        guard factors.allSatisfy({ $0 >= 1 }) else { throw ScheduleError("factors must be positive, got \(factors)") }
+        guard old.kind == .serial else { throw ScheduleError("loop \(loop) is already \(old.kind.rawValue); split before annotating") }
+        states[stage]!.record(.split(loop, factors))
+        retarget(stage, from: loop, to: "\(loop).\(factors.count)")
+    }
+
+    private mutating func reorder(_ stage: String, _ order: [String]) throws {
+        let state = try stageState(stage)
+        let current = state.loops.map(\.name)
+        guard Set(order) == Set(current), order.count == current.count else {
+            throw ScheduleError("order must name every loop of \(stage) once: \(current.joined(separator: ", ")); got \(order.joined(separator: ", "))")
+        }
+        states[stage]!.record(.reorder(order))
+    }
+
+    private mutating func fuse(_ stage: String, _ loops: [String]) throws {
+        let state = try stageState(stage)
+        guard loops.count >= 2 else { throw ScheduleError("needs at least two loops") }
+        let first = try loopIndex(state, stage, loops[0])
+        for (offset, name) in loops.enumerated() {
+            let index = try loopIndex(state, stage, name)
+            guard index == first + offset else { throw ScheduleError("loops \(loops.joined(separator: ", ")) are not adjacent in that order") }
+        }
+        let fused = Array(state.loops[first..<(first + loops.count)])
+        guard Set(fused.map(\.isReduction)).count == 1 else { throw ScheduleError("cannot fuse a reduction loop with a spatial loop") }
+        if let annotated = fused.first(where: { $0.kind != .serial }) {
+            throw ScheduleError("loop \(annotated.name) is already \(annotated.kind.rawValue); fuse before annotating")
+        }
+        states[stage]!.record(.fuse(loops))
+        let name = loops.joined(separator: "@")
+        for loop in loops { retarget(stage, from: loop, to: name) }
+    }
+
+    private mutating func annotate(_ stage: String, _ loop: String, _ kind: LoopKind) throws {
+        let state = try stageState(stage)
+        let target = state.loops[try loopIndex(state, stage, loop)]
+        guard target.kind == .serial else { throw ScheduleError("loop \(loop) is already \(target.kind.rawValue)") }
+        switch kind {
+        case .vectorized:
+            guard !target.isReduction else { throw ScheduleError("loop \(loop) is a reduction loop") }
+            if let other = state.loops.first(where: { $0.kind == .vectorized }) {
+                throw ScheduleError("stage \(stage) already vectorizes loop \(other.name)")
+            }
+        case .unrolled:
+            break  // Extent limits are checked when lowering, where regions fix the extents.
+        case .parallel:
+            guard !target.isReduction else { throw ScheduleError("loop \(loop) is a reduction loop; its iterations update the same values (use rfactor)") }
+        case .serial: break
+        }
+        states[stage]!.record(.annotate(loop, kind))
+    }
+
+    /// Stages computed at `loop` of `stage` follow it when it is split or fused.
+    private mutating func retarget(_ stage: String, from loop: String, to newLoop: String) {
+        for (name, state) in states {
+            if case .at(stage, loop) = state.location { states[name]!.location = .at(consumer: stage, loop: newLoop) }
+        }
+    }
+
+    // MARK: Compute locations
+
+    private mutating func computeAt(_ stage: String, _ consumer: String, _ loop: String) throws {
+        _ = try stageState(stage)
+        let consumerState = try stageState(consumer)
+        guard stage != kernel.output.name else { throw ScheduleError("\(stage) is the kernel's output; it is computed at root") }
+        guard stage != consumer else { throw ScheduleError("a stage cannot be computed inside itself") }
+        let readers = consumers(of: stage)
+        guard readers.contains(consumer) else { throw ScheduleError("\(consumer) does not consume \(stage)") }
+        guard readers == [consumer] else {
+            throw ScheduleError("\(stage) is also consumed by \(readers.filter { $0 != consumer }.joined(separator: ", ")); it can only be computed inside its only consumer")
+        }
+        _ = try loopIndex(consumerState, consumer, loop)
+        // No cycles: the consumer must not itself be computed inside the stage.
+        var at = consumer
+        while case .at(let outer, _) = states[at]!.location {
+            guard outer != stage else { throw ScheduleError("\(consumer) is computed inside \(stage)") }
+            at = outer
+        }
+        states[stage]!.location = .at(consumer: consumer, loop: loop)
+    }
+
+    private mutating func computeInline(_ stage: String) throws {
+        _ = try stageState(stage)
+        guard stage != kernel.output.name else { throw ScheduleError("\(stage) is the kernel's output; it cannot be inlined") }
+        let definition = kernel.stage(named: stage)!
+        guard definition.reduction == nil else { throw ScheduleError("\(stage) is a reduction; only elementwise stages can be inlined") }
+        if let attached = states.first(where: { if case .at(stage, _) = $0.value.location { return true } else { return false } }) {
+            throw ScheduleError("\(attached.key) is computed inside \(stage); move it first")
+        }
+        kernel.stages = kernel.stages.filter { $0.name != stage }.map { consumer in
+            var consumer = consumer
+            consumer.value = substituteLoads(consumer.value) { name, indices in
+                guard name == stage else { return nil }
+                let point = Dictionary(uniqueKeysWithValues: zip(definition.indexVariables, indices))
+                return substitute(definition.value) { point[$0] }
+            }
+            return consumer
+        }
+        kernel.tensors.removeAll { $0.name == stage }
+        states[stage] = nil
+    }
+}

@@ -1,0 +1,206 @@
+import HoneIR
+
+/// Simplifies a lowered loop nest, knowing each loop variable's range:
+/// folds constants, gathers index arithmetic into `Σ c·v + k`, removes
+/// divisions and remainders that bounds make trivial (`(8·i + j) / 8 = i`
+/// and `(8·i + j) % 8 = j` when `0 ≤ j < 8`), decides comparisons that the
+/// ranges settle (dropping guards that always hold), and replaces loops of
+/// one iteration by a `let`. Clean indices let the code generator see
+/// contiguous vector accesses; LLVM would find little of this by itself
+/// through floor-division sequences.
+public func simplify(_ stmt: Stmt) -> Stmt {
+    var simplifier = Simplifier()
+    return simplifier.simplify(stmt)
+}
+
+struct Simplifier {
+    var context = IntervalContext()
+
+    mutating func simplify(_ stmt: Stmt) -> Stmt {
+        switch stmt {
+        case .loop(var loop):
+            loop.min = simplify(loop.min)
+            loop.extent = simplify(loop.extent)
+            let saved = context
+            defer { context = saved }
+            if case .int(let m, _) = loop.min, case .int(let e, _) = loop.extent {
+                if e <= 0 { return .block([]) }
+                if e == 1 && loop.kind != .parallel {
+                    return simplify(.letStmt(loop.variable, loop.min, loop.body))
+                }
+                context = context.binding(loop.variable, to: Interval(m, m + e - 1))
+            } else {
+                context.ranges[loop.variable] = nil
+            }
+            loop.body = simplify(loop.body)
+            return .loop(loop)
+        case .store(let name, let indices, let value):
+            return .store(name, indices.map { simplify($0) }, simplify(value))
+        case .allocate(let buffer, let body):
+            return .allocate(buffer, simplify(body))
+        case .letStmt(let name, let value, let body):
+            let v = simplify(value)
+            let saved = context
+            defer { context = saved }
+            if let form = Linear(v), form.terms.allSatisfy({ if case .variable = $0.atom { true } else { false } }) {
+                // Constants and sums of variables are substituted, so indices
+                // built on them fold further (`(16·j + r) / 16 = j`).
+                context.ranges[name] = nil
+                return simplify(substitute(body, name, with: v))
+            }
+            if let range = context.interval(of: v) { context = context.binding(name, to: range) } else { context.ranges[name] = nil }
+            return .letStmt(name, v, simplify(body))
+        case .ifThenElse(let condition, let then, let otherwise):
+            let c = simplify(condition)
+            if case .int(let truth, _) = c { return truth != 0 ? simplify(then) : otherwise.map { simplify($0) } ?? .block([]) }
+            return .ifThenElse(c, simplify(then), otherwise.map { simplify($0) })
+        case .block(let stmts):
+            return .sequence(stmts.map { simplify($0) }.filter { $0 != .block([]) })
+        }
+    }
+
+    func simplify(_ expr: Expr) -> Expr {
+        switch expr {
+        case .int, .float, .variable: return expr
+        case .load(let name, let indices, let t): return .load(name, indices.map(simplify), t)
+        case .cast(let t, let a):
+            let s = simplify(a)
+            if s.type == t { return s }
+            if case .int(let v, _) = s, t.isInteger { return .int(v, t) }
+            if case .int(let v, _) = s, t.isFloat { return .float(Double(v), t) }
+            return .cast(t, s)
+        case .unary(let op, let a): return .unary(op, simplify(a))
+        case .call(let f, let args): return .call(f, args.map(simplify))
+        case .select(let c, let a, let b):
+            let sc = simplify(c)
+            if case .int(let truth, _) = sc { return truth != 0 ? simplify(a) : simplify(b) }
+            return .select(sc, simplify(a), simplify(b))
+        case .binary(let op, let a, let b):
+            let (sa, sb) = (simplify(a), simplify(b))
+            let type = expr.type
+            if type == .index || (op.isComparison && sa.type == .index && sb.type == .index) {
+                return simplifyIndex(op, sa, sb)
+            }
+            if op == .and || op == .or, case .int(let x, _) = sa { return (x != 0) == (op == .or) ? sa : sb }
+            if op == .and || op == .or, case .int(let y, _) = sb { return (y != 0) == (op == .or) ? sb : sa }
+            return .binary(op, sa, sb)
+        }
+    }
+
+    /// Integer index arithmetic on simplified operands.
+    private func simplifyIndex(_ op: BinaryOp, _ a: Expr, _ b: Expr) -> Expr {
+        switch op {
+        case .add, .sub, .mul:
+            if let form = Linear(.binary(op, a, b)) { return form.expression }
+            return .binary(op, a, b)
+        case .div, .mod:
+            guard case .int(let d, _) = b, d > 0 else { return .binary(op, a, b) }
+            if d == 1 { return op == .div ? a : .index(0) }
+            if let form = Linear(a) {
+                // a = d·q + r with r's range inside [0, d): a / d = q, a % d = r.
+                let (quotient, remainder) = form.divided(by: d)
+                if let range = context.interval(of: remainder.expression), range.lo >= 0, range.hi < d {
+                    return op == .div ? quotient.expression : remainder.expression
+                }
+            }
+            if let range = context.interval(of: a) {
+                let (ql, qh) = (Interval.floorDiv(range.lo, d), Interval.floorDiv(range.hi, d))
+                if ql == qh { return op == .div ? .index(Int(ql)) : Linear(.binary(.sub, a, .index(Int(ql * d))))?.expression ?? .binary(op, a, b) }
+            }
+            return .binary(op, a, b)
+        case .min, .max:
+            if let ra = context.interval(of: a), let rb = context.interval(of: b) {
+                if ra.hi <= rb.lo { return op == .min ? a : b }
+                if rb.hi <= ra.lo { return op == .min ? b : a }
+            }
+            return .binary(op, a, b)
+        case .eq, .ne, .lt, .le, .gt, .ge:
+            if let difference = Linear(.binary(.sub, a, b)), let range = context.interval(of: difference.expression) {
+                let always: Bool?
+                switch op {
+                case .lt: always = range.hi < 0 ? true : range.lo >= 0 ? false : nil
+                case .le: always = range.hi <= 0 ? true : range.lo > 0 ? false : nil
+                case .gt: always = range.lo > 0 ? true : range.hi <= 0 ? false : nil
+                case .ge: always = range.lo >= 0 ? true : range.hi < 0 ? false : nil
+                case .eq: always = range.isPoint && range.lo == 0 ? true : range.contains(0) ? nil : false
+                default: always = range.isPoint && range.lo == 0 ? false : range.contains(0) ? nil : true
+                }
+                if let always { return .int(always ? 1 : 0, .bool) }
+            }
+            return .binary(op, a, b)
+        default:
+            return .binary(op, a, b)
+        }
+    }
+}
+
+/// An integer expression as `Σ c·atom + constant`, where atoms are variables
+/// or expressions that are not sums (loads, divisions, ...). Terms keep the
+/// order they first appear in, so printed indices read naturally.
+struct Linear {
+    var terms: [(atom: Expr, coefficient: Int64)] = []
+    var constant: Int64 = 0
+
+    init?(_ expr: Expr) {
+        guard add(expr, 1) else { return nil }
+        terms.removeAll { $0.coefficient == 0 }
+    }
+
+    private init(terms: [(atom: Expr, coefficient: Int64)], constant: Int64) {
+        self.terms = terms
+        self.constant = constant
+    }
+
+    private mutating func add(_ expr: Expr, _ scale: Int64) -> Bool {
+        switch expr {
+        case .int(let v, _):
+            let (p, o1) = v.multipliedReportingOverflow(by: scale)
+            let (s, o2) = constant.addingReportingOverflow(p)
+            constant = s
+            return !o1 && !o2
+        case .binary(.add, let a, let b): return add(a, scale) && add(b, scale)
+        case .binary(.sub, let a, let b): return add(a, scale) && add(b, -scale)
+        case .unary(.neg, let a): return add(a, -scale)
+        case .binary(.mul, let a, .int(let c, _)), .binary(.mul, .int(let c, _), let a): return add(a, scale * c)
+        default:
+            guard expr.type == .index else { return false }
+            if let i = terms.firstIndex(where: { $0.atom == expr }) {
+                terms[i].coefficient += scale
+            } else {
+                terms.append((expr, scale))
+            }
+            return true
+        }
+    }
+
+    /// Splits into `d·quotient + remainder`: terms whose coefficients `d`
+    /// divides (and the constant's multiple of d) go to the quotient.
+    func divided(by d: Int64) -> (quotient: Linear, remainder: Linear) {
+        var q = Linear(terms: [], constant: Interval.floorDiv(constant, d))
+        var r = Linear(terms: [], constant: Interval.floorMod(constant, d))
+        for term in terms {
+            if term.coefficient % d == 0 { q.terms.append((term.atom, term.coefficient / d)) } else { r.terms.append(term) }
+        }
+        return (q, r)
+    }
+
+    var expression: Expr {
+        var result: Expr? = nil
+        for (atom, c) in terms {
+            let term: Expr = c == 1 ? atom : c == -1 ? .unary(.neg, atom) : .binary(.mul, atom, .int(c, .index))
+            if let sum = result {
+                if c < 0 && c != Int64.min {
+                    let positive: Expr = c == -1 ? atom : .binary(.mul, atom, .int(-c, .index))
+                    result = .binary(.sub, sum, positive)
+                } else {
+                    result = .binary(.add, sum, term)
+                }
+            } else {
+                result = term
+            }
+        }
+        guard let sum = result else { return .int(constant, .index) }
+        if constant == 0 { return sum }
+        return constant > 0 ? .binary(.add, sum, .int(constant, .index)) : .binary(.sub, sum, .int(-constant, .index))
+    }
+}

@@ -1,0 +1,109 @@
+import HoneIR
+
+/// One scheduling decision, applied to the state left by the steps before it.
+///
+/// Loop names: a stage starts with one loop per dimension of its tensor,
+/// named by the stage's index variables (`i`, `j`), then one per reduction
+/// axis (`k`). `split` of `i` into n factors yields `i.0` (outermost) ...
+/// `i.n`; `fuse` of `i.0` and `j.0` yields `i.0@j.0`. Names never change
+/// after they are made, so later steps refer to loops unambiguously.
+///
+/// Tile factors, unroll steps and compute locations are plain values in the
+/// steps: a search mutates a schedule by changing them.
+public enum Step: Hashable, Sendable {
+    /// `loop` becomes `loop.0` (extent ceil(E / product)) followed by one loop
+    /// per factor, outermost first. Factors need not divide the extent: the
+    /// points past the end are skipped by guards (see `Lower.swift`).
+    case split(stage: String, loop: String, factors: [Int])
+    /// The stage's loops take this order (all of them, outermost first).
+    case reorder(stage: String, order: [String])
+    /// Adjacent loops of the same kind (spatial or reduction) become one.
+    case fuse(stage: String, loops: [String])
+    /// The loop's iterations become the lanes of vector instructions
+    /// (a spatial loop of constant extent, at most 64).
+    case vectorize(stage: String, loop: String)
+    /// The loop is repeated in straight-line code (constant extent, at most 64).
+    case unroll(stage: String, loop: String)
+    /// Ansor's `auto_unroll_max_step`: the innermost loops of the stage are
+    /// unrolled while the product of their extents stays within `maxStep`.
+    case unrollMaxStep(stage: String, maxStep: Int)
+    /// The loop's iterations are split among threads (a spatial loop).
+    case parallel(stage: String, loop: String)
+    /// The stage is computed, tile by tile, inside `loop` of `consumer`, into
+    /// a buffer holding just the region that one iteration of the loop reads.
+    case computeAt(stage: String, consumer: String, loop: String)
+    /// The stage's expression is substituted into its consumers (elementwise
+    /// stages, no reduction).
+    case computeInline(stage: String)
+    /// The stage is computed in full before its consumers (the default).
+    case computeRoot(stage: String)
+    /// The stage's reduction accumulates into a new stage `<stage>.local`;
+    /// the stage itself becomes a copy of it. Compute `.local` at a loop of
+    /// the stage to keep the accumulators in registers.
+    case cacheWrite(stage: String)
+    /// Splits reduction axis `loop` by `factor` into an inner axis that
+    /// becomes a spatial dimension of a new stage `<stage>.rf`, which holds
+    /// partial results; the stage then reduces over that dimension only.
+    case rfactor(stage: String, loop: String, factor: Int)
+    /// Lays out tensor `tensor` in blocks of `block` along `dimension`: a new
+    /// stage `<tensor>.packed` of shape [ceil(n/block), other dims..., block]
+    /// that every consumer reads instead (gemm's packed B panels).
+    case pack(tensor: String, dimension: Int, block: Int)
+
+    /// The stage (or tensor) the step acts on.
+    public var stage: String {
+        switch self {
+        case .split(let s, _, _), .reorder(let s, _), .fuse(let s, _), .vectorize(let s, _), .unroll(let s, _),
+             .unrollMaxStep(let s, _), .parallel(let s, _), .computeAt(let s, _, _), .computeInline(let s),
+             .computeRoot(let s), .cacheWrite(let s), .rfactor(let s, _, _), .pack(let s, _, _):
+            return s
+        }
+    }
+
+    /// The step's name in schedule files and error messages.
+    public var kind: String {
+        switch self {
+        case .split: "split"
+        case .reorder: "reorder"
+        case .fuse: "fuse"
+        case .vectorize: "vectorize"
+        case .unroll: "unroll"
+        case .unrollMaxStep: "unroll_max_step"
+        case .parallel: "parallel"
+        case .computeAt: "compute_at"
+        case .computeInline: "compute_inline"
+        case .computeRoot: "compute_root"
+        case .cacheWrite: "cache_write"
+        case .rfactor: "rfactor"
+        case .pack: "pack"
+        }
+    }
+}
+
+/// A schedule: the steps applied, in order, to a kernel's default loop nests.
+public struct Schedule: Hashable, Sendable {
+    public var steps: [Step]
+
+    public init(_ steps: [Step] = []) { self.steps = steps }
+
+    public static let `default` = Schedule()
+}
+
+/// A step that cannot be applied: names the step (by position and kind) and why.
+public struct ScheduleError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var stepIndex: Int?
+    public var step: Step?
+    public var reason: String
+
+    public init(_ reason: String, step: Step? = nil, at index: Int? = nil) {
+        self.reason = reason
+        self.step = step
+        self.stepIndex = index
+    }
+
+    public var description: String {
+        guard let step else { return "schedule: \(reason)" }
+        let position = stepIndex.map { "step \($0 + 1) " } ?? ""
+        return "schedule \(position)(\(step.kind) on \(step.stage)): \(step.kind): \(reason)"
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+@Test func runVerifiesAndReportsSpeed() throws {
+    let result = try hone("run", kernelPath("gemm"), "--set", "M=20,N=24,K=9", "--repeats", "2", "--min-repeat-ms", "1")
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("PASS"))
+    #expect(result.stdout.contains("FLOP/s"))
+    #expect(result.stdout.contains("all 480 output elements"))
+}
+
+@Test func runSamplesLargeOutputsAndSaysSo() throws {
+    let result = try hone("run", kernelPath("gemm"), "--set", "M=64,N=64,K=64", "--check", "100", "--repeats", "1", "--min-repeat-ms", "1")
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("100 of 4096 output elements (sampled)"))
+}
+
+@Test(arguments: [("loops", "for i in 0..<5"), ("llvm", "define void @gemm("), ("llvm-opt", "define void @gemm("), ("asm", "gemm:")])
+func irPrintsEachForm(form: String, marker: String) throws {
+    let result = try hone("ir", kernelPath("gemm"), "--set", "M=5,N=6,K=7", "--emit", form)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains(marker))
+}
+
+@Test func syntaxErrorsNameFileLineAndColumnAndExitNonZero() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("broken.hone")
+    try "kernel broken\ninput A: f32[4]\noutput B: f32[4]\nB[i] = A[i + ]\n".write(to: file, atomically: true, encoding: .utf8)
+    let result = try hone("run", file.path)
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("broken.hone:4:"), "\(result.stderr)")
+    #expect(!result.stderr.contains("Backtrace") && !result.stderr.contains("Fatal error"))
+}
+
+@Test func unknownParameterOverrideIsAnError() throws {
+    let result = try hone("run", kernelPath("gemm"), "--set", "Q=3")
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("Q"), "\(result.stderr)")
+}
+
+@Test func missingKernelFileIsAnError() throws {
+    let result = try hone("ir", "/nonexistent/kernel.hone")
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("/nonexistent/kernel.hone"))
+}
+
+@Test func helpDescribesEverySubcommand() throws {
+    let top = try hone("--help")
+    for subcommand in ["run", "ir", "compile"] {
+        #expect(top.stdout.contains(subcommand))
+        let help = try hone(subcommand, "--help")
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("--set"))
+        #expect(help.stdout.contains("--schedule"))
+    }
+}
