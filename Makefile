@@ -12,7 +12,7 @@ LLVM_FLAGS = -Xcc -I$$($(LLVM_CONFIG) --includedir) -Xlinker -L$$($(LLVM_CONFIG)
 BUILD = $(SWIFT) build -c $(CONFIG) $(LLVM_FLAGS)
 HONE = $$($(SWIFT) build -c $(CONFIG) --show-bin-path)/hone
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench fuzz-schedules clean
 
 all: build
 
@@ -37,5 +37,20 @@ test: deps
 	$(SWIFT) build -c debug $(LLVM_FLAGS) --product hone
 	$(SWIFT) test $(LLVM_FLAGS)
 
+# Thousands of random schedules per kernel against the interpreter (make test runs hundreds).
+fuzz-schedules: deps
+	HONE_SCHEDULE_TRIALS=4000 $(SWIFT) test $(LLVM_FLAGS) --filter RandomSchedule
+
+# The benchmark suite: release builds, baselines measured in the same run.
+# Reports go to Benchmarks/results/.
+BENCH_BIN = Benchmarks/.build/release
+bench: deps
+	@dpkg -s libopenblas-dev >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev; \
+	  else echo "The baselines need OpenBLAS. Run: sudo apt-get install -y libopenblas-dev"; exit 1; fi; }
+	cd Benchmarks && $(SWIFT) build -c release $(LLVM_FLAGS)
+	mkdir -p Benchmarks/results
+	$(BENCH_BIN)/bench-gemm | tee Benchmarks/results/gemm.txt
+
 clean:
-	rm -rf .build
+	rm -rf .build Benchmarks/.build

@@ -19,7 +19,8 @@ let package = Package(
         .target(name: "HoneSchedule", dependencies: ["HoneIR"]),
         .target(name: "HoneCodegen", dependencies: ["HoneIR", "CLLVM"]),
         .target(name: "HoneMeasure", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen"]),
-        .target(name: "Hone", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen", "HoneMeasure"]),
+        .target(name: "HoneCostModel", dependencies: ["HoneIR"]),
+        .target(name: "Hone", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen", "HoneMeasure", "HoneCostModel"]),
         .executableTarget(name: "hone", dependencies: [
             "Hone",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -27,5 +28,8 @@ let package = Package(
         .testTarget(name: "HoneIRTests", dependencies: ["HoneIR"]),
         .testTarget(name: "HoneCodegenTests", dependencies: ["Hone"]),
         .testTarget(name: "HoneCLITests", dependencies: ["Hone"]),
+        .testTarget(name: "HoneScheduleTests", dependencies: ["Hone"]),
+        .testTarget(name: "HoneMeasureTests", dependencies: ["Hone"]),
+        .testTarget(name: "HoneCostModelTests", dependencies: ["HoneCostModel", "Hone"]),
     ]
 )

@@ -4,3 +4,4 @@
 @_exported import HoneSchedule
 @_exported import HoneCodegen
 @_exported import HoneMeasure
+@_exported import HoneCostModel

@@ -86,10 +86,19 @@ struct Lowering {
         for axis in stage.reduction?.axes ?? [] { point[axis.name] = qualify(layout.expression(for: axis.name)) }
         var value = substitute(stage.value) { point[$0] }
 
-        var guards = layout.currentGuards().map(qualify)
+        var guards: [Guard] = zip(layout.guards, layout.currentGuards()).map { raw, current in
+            // `v < extent` from a split of v: loops from its outer part pick the tile.
+            guard case .binary(.lt, .variable(let split, _), _) = raw else { return Guard(condition: qualify(current)) { _ in false } }
+            let outer = "\(split).0"
+            let tilePicking = Set(layout.loops.map(\.name).filter { loop in
+                loop.split(separator: "@").contains { $0 == outer || $0.hasPrefix(outer + ".") }
+            }.map(variable))
+            return Guard(condition: qualify(current)) { !tilePicking.contains($0) }
+        }
         if let region {
             for d in global.indices where region.mayExceed[d] {
-                guards.append(.binary(.and, .binary(.ge, global[d], .index(0)), .binary(.lt, global[d], .index(tensor.shape[d]))))
+                let inside = Expr.binary(.and, .binary(.ge, global[d], .index(0)), .binary(.lt, global[d], .index(tensor.shape[d])))
+                guards.append(Guard(condition: inside) { _ in true })
             }
         }
 
@@ -117,43 +126,14 @@ struct Lowering {
         }
 
         let storeIndex = region == nil ? global : local
-        if let reduction = stage.reduction {
-            let spatial = loops.filter { !$0.isReduction }
-            let spatialNames = Set(spatial.map { variable($0.name) })
-            let initGuards = guards.filter { variables(in: $0).isSubset(of: spatialNames) }
-            let initialize = Stmt.store(name, storeIndex, identity(of: reduction.op, tensor.type))
-            let current = Expr.load(name, storeIndex, tensor.type)
-            let update = Stmt.store(name, storeIndex, combine(reduction.op, current, value, tensor.type))
-            return .sequence([
-                nest(spatial, variable, initialize, initGuards, producers: [:], lowered: [:]),
-                nest(loops, variable, update, guards, producers: producers, lowered: lowered),
-            ])
-        }
-        return nest(loops, variable, .store(name, storeIndex, value), guards, producers: producers, lowered: lowered)
-    }
-
-    func tensor(_ name: String) -> TensorDecl { kernel.tensor(named: name)! }
-
-    /// Loops around `body`, each guard right inside the innermost loop it reads,
-    /// each attached producer allocated and computed at the start of its loop.
-    private func nest(_ loops: [LoopIterator], _ variable: (String) -> String, _ body: Stmt, _ guards: [Expr],
-                      producers: [String: [(name: String, region: Region)]], lowered: [String: Stmt]) -> Stmt {
-        let positions = Dictionary(uniqueKeysWithValues: loops.enumerated().map { (variable($1.name), $0) })
-        var guardsAt: [Int: [Expr]] = [:]  // -1: outside every loop
-        for g in guards {
-            let level = variables(in: g).compactMap { positions[$0] }.max() ?? -1
-            guardsAt[level, default: []].append(g)
-        }
-        func guarded(_ stmt: Stmt, _ level: Int) -> Stmt {
-            guard let conditions = guardsAt[level] else { return stmt }
-            return .ifThenElse(conditions.dropFirst().reduce(conditions[0]) { .binary(.and, $0, $1) }, stmt, nil)
-        }
-        var inner = body
-        for (level, loop) in loops.enumerated().reversed() {
-            if let list = producers[loop.name], let computed = lowered[loop.name] {
+        var openers: [String: (Stmt) -> Stmt] = [:]
+        for (loop, list) in producers {
+            let computed = lowered[loop]!
+            let decls = Dictionary(uniqueKeysWithValues: list.map { ($0.name, kernel.tensor(named: $0.name)!) })
+            openers[loop] = { inner in
                 var scope = Stmt.sequence([computed, inner])
                 for (producer, region) in list.reversed() {
-                    let decl = tensor(producer)
+                    let decl = decls[producer]!
                     let buffer = Buffer(name: producer, type: decl.type, shape: region.extents,
                                         memory: region.extents.reduce(decl.type.byteSize, *) <= stackLimitBytes ? .stack : .heap)
                     scope = .allocate(buffer, scope)
@@ -161,10 +141,23 @@ struct Lowering {
                         scope = .letStmt(name, value, scope)
                     }
                 }
-                inner = scope
+                return scope
             }
-            inner = .loop(Loop(variable(loop.name), extent: .index(loop.extent), kind: loop.kind, body: guarded(inner, level)))
         }
-        return guarded(inner, -1)
+        if let reduction = stage.reduction {
+            let spatial = loops.filter { !$0.isReduction }
+            let spatialNames = Set(spatial.map { variable($0.name) })
+            let initGuards = guards.filter { variables(in: $0.condition).isSubset(of: spatialNames) }
+            let initialize = Stmt.store(name, storeIndex, identity(of: reduction.op, tensor.type))
+            let current = Expr.load(name, storeIndex, tensor.type)
+            let update = Stmt.store(name, storeIndex, combine(reduction.op, current, value, tensor.type))
+            return .sequence([
+                NestBuilder(loops: spatial, variable: variable, body: initialize, guards: initGuards).build(),
+                NestBuilder(loops: loops, variable: variable, body: update, guards: guards, openers: openers).build(),
+            ])
+        }
+        return NestBuilder(loops: loops, variable: variable, body: .store(name, storeIndex, value), guards: guards, openers: openers).build()
     }
+
+    func tensor(_ name: String) -> TensorDecl { kernel.tensor(named: name)! }
 }

@@ -53,7 +53,18 @@ struct Simplifier {
         case .ifThenElse(let condition, let then, let otherwise):
             let c = simplify(condition)
             if case .int(let truth, _) = c { return truth != 0 ? simplify(then) : otherwise.map { simplify($0) } ?? .block([]) }
-            return .ifThenElse(c, simplify(then), otherwise.map { simplify($0) })
+            // Each branch knows its condition's outcome (a partitioned tile's
+            // fast path drops the checks inside it that the test implies).
+            let saved = context
+            defer { context = saved }
+            guard let thenContext = context.assuming(c, true) else { return otherwise.map { simplify($0) } ?? .block([]) }
+            context = thenContext
+            let simplifiedThen = simplify(then)
+            context = saved
+            guard let otherwise else { return .ifThenElse(c, simplifiedThen, nil) }
+            guard let elseContext = context.assuming(c, false) else { return simplifiedThen }
+            context = elseContext
+            return .ifThenElse(c, simplifiedThen, simplify(otherwise))
         case .block(let stmts):
             return .sequence(stmts.map { simplify($0) }.filter { $0 != .block([]) })
         }
