@@ -15,14 +15,19 @@ public func simplify(_ stmt: Stmt) -> Stmt {
 
 struct Simplifier {
     var context = IntervalContext()
+    /// `let`s whose values are substituted where their names are used.
+    var bindings: [String: Expr] = [:]
 
     mutating func simplify(_ stmt: Stmt) -> Stmt {
         switch stmt {
         case .loop(var loop):
             loop.min = simplify(loop.min)
             loop.extent = simplify(loop.extent)
-            let saved = context
-            defer { context = saved }
+            let saved = context, savedBinding = bindings.removeValue(forKey: loop.variable)
+            defer {
+                context = saved
+                bindings[loop.variable] = savedBinding
+            }
             if case .int(let m, _) = loop.min, case .int(let e, _) = loop.extent {
                 if e <= 0 { return .block([]) }
                 if e == 1 && loop.kind != .parallel {
@@ -40,14 +45,19 @@ struct Simplifier {
             return .allocate(buffer, simplify(body))
         case .letStmt(let name, let value, let body):
             let v = simplify(value)
-            let saved = context
-            defer { context = saved }
+            let saved = context, savedBinding = bindings[name]
+            defer {
+                context = saved
+                bindings[name] = savedBinding
+            }
             if let form = Linear(v), form.terms.allSatisfy({ if case .variable = $0.atom { true } else { false } }) {
                 // Constants and sums of variables are substituted, so indices
                 // built on them fold further (`(16·j + r) / 16 = j`).
                 context.ranges[name] = nil
-                return simplify(substitute(body, name, with: v))
+                bindings[name] = v
+                return simplify(body)
             }
+            bindings[name] = nil
             if let range = context.interval(of: v) { context = context.binding(name, to: range) } else { context.ranges[name] = nil }
             return .letStmt(name, v, simplify(body))
         case .ifThenElse(let condition, let then, let otherwise):
@@ -72,7 +82,8 @@ struct Simplifier {
 
     func simplify(_ expr: Expr) -> Expr {
         switch expr {
-        case .int, .float, .variable: return expr
+        case .int, .float: return expr
+        case .variable(let name, _): return bindings[name] ?? expr
         case .load(let name, let indices, let t): return .load(name, indices.map(simplify), t)
         case .cast(let t, let a):
             let s = simplify(a)
