@@ -51,6 +51,9 @@ bench: deps
 	cd Benchmarks && $(SWIFT) build -c release $(LLVM_FLAGS)
 	mkdir -p Benchmarks/results
 	$(BENCH_BIN)/bench-gemm | tee Benchmarks/results/gemm.txt
+	Benchmarks/costmodel/run.sh | tee Benchmarks/results/costmodel.txt
+	$(BENCH_BIN)/bench-measure | tee Benchmarks/results/measure.txt
+	$(BENCH_BIN)/bench-features | tee Benchmarks/results/features.txt
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -30,5 +30,6 @@ let package = Package(
         .testTarget(name: "HoneCLITests", dependencies: ["Hone"]),
         .testTarget(name: "HoneScheduleTests", dependencies: ["Hone"]),
         .testTarget(name: "HoneMeasureTests", dependencies: ["Hone"]),
+        .testTarget(name: "HoneCostModelTests", dependencies: ["HoneCostModel", "Hone"]),
     ]
 )

@@ -12,5 +12,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .executableTarget(name: "bench-gemm", dependencies: [.product(name: "Hone", package: "Hone"), "COpenBLAS"]),
+        .executableTarget(name: "bench-costmodel", dependencies: [.product(name: "Hone", package: "Hone")]),
+        .executableTarget(name: "bench-measure", dependencies: [.product(name: "Hone", package: "Hone")]),
+        .executableTarget(name: "bench-features", dependencies: [.product(name: "Hone", package: "Hone")]),
     ]
 )

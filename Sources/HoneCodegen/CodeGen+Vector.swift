@@ -131,9 +131,46 @@ extension CodeGen {
             return load
         }
         let pointers = address(of: binding, indices)  // a vector of pointers
-        return intrinsic("llvm.masked.gather", overloads: [type, LLVMTypeOf(pointers)],
-                         [pointers, LLVMConstInt(LLVMInt32TypeInContext(context), UInt64(alignment), 0),
-                          vector.mask ?? allLanes(vector.lanes), LLVMConstNull(type)])
+        let wide = gatherWidth(vector.lanes)
+        let wideType = vectorType(elementType, lanes: wide)
+        let gathered = intrinsic("llvm.masked.gather", overloads: [wideType, LLVMTypeOf(widened(pointers, to: wide))],
+                                 [widened(pointers, to: wide), LLVMConstInt(LLVMInt32TypeInContext(context), UInt64(alignment), 0),
+                                  widenedMask(vector.mask ?? allLanes(vector.lanes), to: wide), LLVMConstNull(wideType)])
+        return narrowed(gathered, to: vector.lanes)
+    }
+
+    /// The lane count a gather or scatter runs at: the next power of two.
+    /// LLVM 19's x86 backend splits other widths into pieces it can encode
+    /// wrongly (a `vgatherqps` whose destination is its index register,
+    /// which faults with an illegal instruction); the extra lanes are masked off.
+    func gatherWidth(_ lanes: Int) -> Int {
+        var wide = 1
+        while wide < lanes { wide *= 2 }
+        return wide
+    }
+
+    /// `value` with lanes appended up to `wide`, each a copy of lane 0 (for
+    /// pointers: an address that is valid, though masked-off lanes never use it).
+    func widened(_ value: LLVMValueRef, to wide: Int) -> LLVMValueRef {
+        guard let n = lanes(of: value), n < wide else { return value }
+        return shuffle(value, LLVMGetPoison(LLVMTypeOf(value)), (0..<wide).map { $0 < n ? $0 : 0 })
+    }
+
+    /// A mask with masked-off lanes appended up to `wide`.
+    func widenedMask(_ mask: LLVMValueRef, to wide: Int) -> LLVMValueRef {
+        guard let n = lanes(of: mask), n < wide else { return mask }
+        return shuffle(mask, LLVMConstNull(LLVMTypeOf(mask)), (0..<wide).map { $0 < n ? $0 : n })
+    }
+
+    /// The first `lanes` lanes of `value`.
+    func narrowed(_ value: LLVMValueRef, to lanes: Int) -> LLVMValueRef {
+        guard let n = self.lanes(of: value), n > lanes else { return value }
+        return shuffle(value, LLVMGetPoison(LLVMTypeOf(value)), Array(0..<lanes))
+    }
+
+    private func shuffle(_ a: LLVMValueRef, _ b: LLVMValueRef, _ indices: [Int]) -> LLVMValueRef {
+        var constants: [LLVMValueRef?] = indices.map { LLVMConstInt(LLVMInt32TypeInContext(context), UInt64($0), 0) }
+        return LLVMBuildShuffleVector(builder, a, b, LLVMConstVector(&constants, UInt32(indices.count)), "")!
     }
 
     /// A store of `value` to `buffer[indices]`: scalar, contiguous vector, or scatter.
@@ -160,8 +197,10 @@ extension CodeGen {
         // as the last iteration of the loop would) is a scatter.
         var pointers = address(of: binding, indices)
         if lanes(of: pointers) == nil { pointers = broadcast(pointers, lanes: vector.lanes) }
-        _ = intrinsic("llvm.masked.scatter", overloads: [LLVMTypeOf(vectorValue), LLVMTypeOf(pointers)],
-                      [vectorValue, pointers, alignmentValue, vector.mask ?? allLanes(vector.lanes)])
+        let wide = gatherWidth(vector.lanes)
+        let (wideValue, widePointers) = (widened(vectorValue, to: wide), widened(pointers, to: wide))
+        _ = intrinsic("llvm.masked.scatter", overloads: [LLVMTypeOf(wideValue), LLVMTypeOf(widePointers)],
+                      [wideValue, widePointers, alignmentValue, widenedMask(vector.mask ?? allLanes(vector.lanes), to: wide)])
     }
 
     func allLanes(_ lanes: Int) -> LLVMValueRef {

@@ -14,6 +14,22 @@ public final class Compiler {
     private let targetMachine: LLVMTargetMachineRef
     private var session: JITSession?
     private var compiledCount = 0
+    /// Where the time of the last `jit` call went.
+    public private(set) var lastBreakdown = CompileBreakdown()
+
+    /// Seconds per phase of one compilation.
+    public struct CompileBreakdown: Sendable, Hashable, Codable {
+        /// Loop nest to LLVM IR, and the IR verifier.
+        public var irGeneration = 0.0
+        /// The `default<O3>` pipeline.
+        public var optimization = 0.0
+        /// Instruction selection, register allocation, object emission.
+        public var machineCode = 0.0
+        /// Linking the object into the JIT and looking up the entry point.
+        public var linking = 0.0
+        public init() {}
+        public var total: Double { irGeneration + optimization + machineCode + linking }
+    }
 
     public init(target: HostTarget = .host) throws {
         initializeLLVM()
@@ -62,11 +78,19 @@ public final class Compiler {
         compiledCount += 1
         // Each JIT-compiled module gets its own symbol so many can coexist.
         let symbol = "\(nest.name)_\(compiledCount)"
-        let object = try withModule(nest, symbol: symbol, optimize: true) { try emit($0, LLVMObjectFile) }
+        lastBreakdown = CompileBreakdown()
+        let object = try withModule(nest, symbol: symbol, optimize: true) { module in
+            let start = monotonicSeconds()
+            defer { lastBreakdown.machineCode = monotonicSeconds() - start }
+            return try emit(module, LLVMObjectFile)
+        }
+        let start = monotonicSeconds()
+        defer { lastBreakdown.linking = monotonicSeconds() - start }
         return try session!.add(object: object, entry: symbol + "_packed", arguments: nest.arguments)
     }
 
     private func withModule<T>(_ nest: LoopNest, symbol: String, optimize: Bool, _ body: (LLVMModuleRef) throws -> T) throws -> T {
+        var phaseStart = monotonicSeconds()
         let context = LLVMContextCreate()!
         defer { LLVMContextDispose(context) }
         let module = CodeGen(nest: nest, context: context, symbolName: symbol).takeModule()
@@ -81,10 +105,13 @@ public final class Compiler {
             throw HoneError("internal error: the code generator produced invalid LLVM IR for \(nest.name): \(takeString(message))")
         }
         _ = takeString(message)
+        lastBreakdown.irGeneration = monotonicSeconds() - phaseStart
         if optimize {
+            phaseStart = monotonicSeconds()
             let options = LLVMCreatePassBuilderOptions()
             defer { LLVMDisposePassBuilderOptions(options) }
             try check(LLVMRunPasses(module, "default<O3>", targetMachine, options), "LLVM optimization failed")
+            lastBreakdown.optimization = monotonicSeconds() - phaseStart
         }
         return try body(module)
     }
@@ -98,3 +125,5 @@ public final class Compiler {
         return buffer!
     }
 }
+
+private func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }

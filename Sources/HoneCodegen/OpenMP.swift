@@ -24,4 +24,14 @@ public enum OpenMP {
         }
         unsafeBitCast(symbol, to: SetThreads.self)(Int32(count))
     }
+
+    /// How many threads parallel loops use now (libgomp's `omp_get_max_threads`:
+    /// the last `setThreadCount`, else OMP_NUM_THREADS, else one per core).
+    public static var threadCount: Int {
+        guard (try? load()) != nil, let symbol = dlsym(handle, "omp_get_max_threads") else {
+            return ProcessInfo.processInfo.activeProcessorCount
+        }
+        typealias GetThreads = @convention(c) () -> Int32
+        return Int(unsafeBitCast(symbol, to: GetThreads.self)())
+    }
 }

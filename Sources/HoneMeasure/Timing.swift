@@ -43,7 +43,7 @@ public struct Timing: Sendable, Hashable, Codable {
 /// Times `run` under `options`.
 public func measure(_ options: TimingOptions, _ run: () -> Void) -> Timing {
     for _ in 0..<max(options.warmupRuns, 0) { run() }
-    let flusher = options.flushCache ? CacheFlusher() : nil
+    let flusher = options.flushCache ? CacheFlusher.shared : nil
     var number = 1
     if flusher == nil {
         // Grow the batch until it lasts minRepeatSeconds (TVM's min_repeat_ms).
@@ -71,7 +71,11 @@ public func seconds(_ body: () -> Void) -> Double {
 }
 
 /// Evicts caches by writing a buffer larger than the last-level cache.
+/// One per process (allocated on first use), so a tuning loop does not page
+/// in 64 MB per candidate. Not thread-safe, like timing itself.
 final class CacheFlusher {
+    nonisolated(unsafe) static let shared = CacheFlusher()
+
     private var scratch = [UInt8](repeating: 0, count: 64 << 20)
     private var round: UInt8 = 0
 

@@ -19,8 +19,12 @@ extension Lowering {
         var fixed: [[Expr: Int64]?] = Array(repeating: nil, count: shape.count)
         var low = [Int64](repeating: .max, count: shape.count), high = [Int64](repeating: .min, count: shape.count)
         var whole = [Bool](repeating: false, count: shape.count)
+        // Indices simplified knowing the inner loops' ranges: a packed
+        // tensor's `(4·j.0 + j.1) / 4` is `j.0` when 0 ≤ j.1 < 4.
+        var simplifier = Simplifier()
+        simplifier.context = IntervalContext(ranges: extents.mapValues { Interval(0, $0 - 1) })
         for indices in loads(of: producer, in: value) {
-            for (d, index) in indices.enumerated() where !whole[d] {
+            for (d, index) in indices.map(simplifier.simplify).enumerated() where !whole[d] {
                 guard let form = SplitAffine(index, inner: extents), fixed[d] == nil || fixed[d] == form.fixed else {
                     whole[d] = true
                     continue
@@ -80,9 +84,9 @@ extension Lowering {
     }
 }
 
-/// An index as `fixed + Σ c·v` over inner loop variables v, with the exact
-/// range of the inner part. `fixed` maps each fixed term to its coefficient
-/// (the constant term is `.index(1)`).
+/// An index as `fixed + Σ c·v + constant` over inner loop variables v, with
+/// the exact range of `Σ c·v + constant`. `fixed` maps each fixed term (free
+/// of inner loops) to its coefficient.
 struct SplitAffine {
     var fixed: [Expr: Int64] = [:]
     var inner: [String: Int64] = [:]
@@ -91,6 +95,10 @@ struct SplitAffine {
 
     init?(_ expr: Expr, inner extents: [String: Int64]) {
         guard collect(expr, 1, extents) else { return nil }
+        // The constant goes into the range, so reads at `y`, `y + 1` and
+        // `y + 2` share their fixed part and make one region of three.
+        let constant = fixed.removeValue(forKey: .index(1)) ?? 0
+        (low, high) = (constant, constant)
         for (name, c) in inner {
             let span = c * (extents[name]! - 1)
             low += min(0, span)

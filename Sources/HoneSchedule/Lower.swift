@@ -18,6 +18,7 @@ public func lower(_ kernel: Kernel, schedule: Schedule = .default) throws(Schedu
 }
 
 public func lower(_ scheduled: ScheduledKernel) throws(ScheduleError) -> LoopNest {
+    try scheduled.checkComputeLocations()
     let kernel = scheduled.kernel
     var lowering = Lowering(scheduled: scheduled)
     var body: [Stmt] = []

@@ -7,10 +7,13 @@ extension ScheduledKernel {
         let state = try stageState(stage)
         guard state.isUntransformed else { throw ScheduleError("\(stage)'s loops are already transformed; put cache_write before its other steps") }
         let definition = kernel.stage(named: stage)!
-        guard definition.reduction != nil else { throw ScheduleError("\(stage) has no reduction to accumulate") }
-        let tensor = kernel.tensor(named: stage)!
         let local = stage + ".local"
         guard kernel.tensor(named: local) == nil else { throw ScheduleError("\(stage) already has a cache stage \(local)") }
+        guard definition.reduction != nil else { throw ScheduleError("\(stage) has no reduction to accumulate") }
+        if let attached = stageComputed(inside: stage) {
+            throw ScheduleError("\(attached) is computed inside \(stage), which will no longer read it; put cache_write before that compute_at")
+        }
+        let tensor = kernel.tensor(named: stage)!
         var copy = definition
         copy.name = local
         let point = definition.indexVariables.map(Expr.indexVar)
@@ -28,6 +31,9 @@ extension ScheduledKernel {
             throw ScheduleError("\(loop) is not a reduction axis of \(stage)")
         }
         guard factor >= 1 else { throw ScheduleError("factor must be positive, got \(factor)") }
+        if let attached = stageComputed(inside: stage) {
+            throw ScheduleError("\(attached) is computed inside \(stage), which will no longer read it; put rfactor before that compute_at")
+        }
         let tensor = kernel.tensor(named: stage)!
         let partial = stage + ".rf"
         guard kernel.tensor(named: partial) == nil else { throw ScheduleError("\(stage) already has an rfactor stage") }
@@ -62,6 +68,9 @@ extension ScheduledKernel {
             throw ScheduleError("\(tensorName) has \(tensor.shape.count) dimensions; there is no dimension \(dimension)")
         }
         guard block >= 1 else { throw ScheduleError("block must be positive, got \(block)") }
+        if case .at(let consumer, _) = states[tensorName]?.location {
+            throw ScheduleError("\(tensorName) is computed inside \(consumer), which will read \(tensorName).packed instead; put pack before that compute_at")
+        }
         let packed = tensorName + ".packed"
         guard kernel.tensor(named: packed) == nil else { throw ScheduleError("\(tensorName) is already packed") }
         let extent = tensor.shape[dimension]
@@ -110,6 +119,8 @@ extension ScheduledKernel {
         kernel.stages.insert(stage, at: index)
         kernel.tensors.append(decl)
         states[stage.name] = StageState(stage: stage, shape: decl.shape)
+        let location = states[existing]!.location  // the stage keeps its place among its consumer's loops
         states[existing] = StageState(stage: replacement, shape: kernel.tensor(named: existing)!.shape)
+        states[existing]!.location = location
     }
 }

@@ -140,6 +140,24 @@ public struct ScheduledKernel: Hashable, Sendable {
 
     // MARK: Compute locations
 
+    /// Checks what only the whole schedule settles (lowering calls it): a
+    /// stage computed at a loop of its consumer must sit outside the
+    /// consumer's vectorized loop, whose body runs once for all lanes while
+    /// each lane would need its own region of the stage.
+    public func checkComputeLocations() throws(ScheduleError) {
+        for stage in kernel.stages {
+            guard case .at(let consumer, let loop) = states[stage.name]?.location, let consumerState = states[consumer] else { continue }
+            guard let position = consumerState.position(of: loop) else {
+                throw ScheduleError("compute_at: \(stage.name) is computed at loop \(loop) of \(consumer), which no longer exists")
+            }
+            if let vectorized = consumerState.loops[...position].first(where: { $0.kind == .vectorized }) {
+                let place = vectorized.name == loop ? "at \(consumer)'s vectorized loop \(loop)" : "at loop \(loop) of \(consumer), inside its vectorized loop \(vectorized.name)"
+                throw ScheduleError("compute_at: \(stage.name) is computed \(place); each vector lane would need its own \(stage.name) "
+                                    + "(compute it outside \(vectorized.name), or vectorize a loop inside \(loop))")
+            }
+        }
+    }
+
     private mutating func computeAt(_ stage: String, _ consumer: String, _ loop: String) throws {
         _ = try stageState(stage)
         let consumerState = try stageState(consumer)
@@ -160,13 +178,18 @@ public struct ScheduledKernel: Hashable, Sendable {
         states[stage]!.location = .at(consumer: consumer, loop: loop)
     }
 
+    /// A stage computed at one of `stage`'s loops, if any.
+    func stageComputed(inside stage: String) -> String? {
+        kernel.stages.map(\.name).first { if case .at(stage, _) = states[$0]?.location { true } else { false } }
+    }
+
     private mutating func computeInline(_ stage: String) throws {
         _ = try stageState(stage)
         guard stage != kernel.output.name else { throw ScheduleError("\(stage) is the kernel's output; it cannot be inlined") }
         let definition = kernel.stage(named: stage)!
         guard definition.reduction == nil else { throw ScheduleError("\(stage) is a reduction; only elementwise stages can be inlined") }
-        if let attached = states.first(where: { if case .at(stage, _) = $0.value.location { return true } else { return false } }) {
-            throw ScheduleError("\(attached.key) is computed inside \(stage); move it first")
+        if let attached = stageComputed(inside: stage) {
+            throw ScheduleError("\(attached) is computed inside \(stage); move it first")
         }
         kernel.stages = kernel.stages.filter { $0.name != stage }.map { consumer in
             var consumer = consumer

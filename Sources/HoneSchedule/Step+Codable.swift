@@ -106,12 +106,13 @@ extension Schedule: Codable {
 
 private func describe(_ error: DecodingError) -> String {
     func path(_ context: DecodingError.Context) -> String {
-        context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return path.isEmpty ? "" : " at \(path)"
     }
     switch error {
-    case .keyNotFound(let key, let context): return "missing field '\(key.stringValue)' at \(path(context))"
+    case .keyNotFound(let key, let context): return "missing field '\(key.stringValue)'\(path(context))"
     case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-        return "\(context.debugDescription) at \(path(context))"
+        return "\(context.debugDescription)\(path(context))"
     @unknown default: return "\(error)"
     }
 }

@@ -1,0 +1,207 @@
+// bench-features: how fast the cost model's features are extracted.
+//
+// The search lowers and featurizes every candidate it scores, so both must
+// keep up with tens of thousands of candidates per round. For gemm 1024 and
+// conv2d at the sizes in Kernels/, a few hundred hand-written schedules
+// (tile sizes, loop orders, vectorize/unroll/parallel, cache_write +
+// compute_at, compute_inline/compute_at of the padding) are lowered once;
+// then, on this one thread:
+//   features  FeatureExtractor on the lowered nests (scratch reused)
+//   lower     lower(kernel, schedule) alone
+//   both      lower + features, as the search runs them
+// Each is repeated; programs per second are reported as the median over
+// repeats (with min and max), by the wall clock and per second of this
+// thread's CPU time (what one core delivers when the machine is shared and
+// the thread is not always scheduled), with the machine's load average.
+import Foundation
+import Hone
+
+let kernelsDirectory = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Kernels").path
+let repeats = Int(ProcessInfo.processInfo.environment["HONE_BENCH_REPEATS"] ?? "") ?? 11
+let minimumSeconds = 0.05  // per repeat
+let target = 10_000.0  // programs per second on one core
+
+func now(_ clock: clockid_t = CLOCK_MONOTONIC) -> Double {
+    var t = timespec()
+    clock_gettime(clock, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+func loadAverage() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// Programs per second of `body` (which handles `count` programs), one
+/// value per repeat: by the wall clock and per second of thread CPU time.
+func rates(count: Int, _ body: () -> Void) -> (wall: [Double], cpu: [Double]) {
+    body()  // warm up
+    var wall: [Double] = [], cpu: [Double] = []
+    for _ in 0..<repeats {
+        var passes = 0
+        let start = now(), startCPU = now(CLOCK_THREAD_CPUTIME_ID)
+        var elapsed = 0.0
+        repeat {
+            body()
+            passes += 1
+            elapsed = now() - start
+        } while elapsed < minimumSeconds
+        wall.append(Double(passes * count) / elapsed)
+        cpu.append(Double(passes * count) / (now(CLOCK_THREAD_CPUTIME_ID) - startCPU))
+    }
+    return (wall, cpu)
+}
+
+func report(_ label: String, _ rates: (wall: [Double], cpu: [Double])) {
+    let (m, c) = (median(rates.wall), median(rates.cpu))
+    let padded = label.padding(toLength: 20, withPad: " ", startingAt: 0)
+    let numbers = String(format: "%8.0f programs/s wall (%6.1f µs; min %.0f, max %.0f)   %8.0f per CPU-second (%6.1f µs)",
+                         m, 1e6 / m, rates.wall.min()!, rates.wall.max()!, c, 1e6 / c)
+    print("  \(padded) \(numbers)\(c >= target ? "" : "  below \(Int(target))/s")")
+}
+
+// MARK: Schedules
+
+func gemmSchedules() -> [Schedule] {
+    var out: [Schedule] = [.default]
+    let tiles = [(4, 8), (4, 16), (8, 8), (8, 16), (8, 32), (16, 16), (16, 64), (32, 32), (6, 16), (12, 24)]
+    for (ti, tj) in tiles {
+        for tk in [0, 4, 16] {
+            let split: [Step] = [.split(stage: "C", loop: "i", factors: [ti]), .split(stage: "C", loop: "j", factors: [tj])]
+                + (tk > 0 ? [.split(stage: "C", loop: "k", factors: [tk])] : [])
+            let ks = tk > 0 ? ["k.0", "k.1"] : ["k"]
+            let orders: [[String]] = [["i.0", "j.0"] + ks + ["i.1", "j.1"], ["i.0", "j.0", "i.1"] + ks + ["j.1"]]
+            for (o, order) in orders.enumerated() {
+                let base = split + [Step.reorder(stage: "C", order: order)]
+                out.append(Schedule(base))
+                out.append(Schedule(base + [.vectorize(stage: "C", loop: "j.1"), .parallel(stage: "C", loop: "i.0")]))
+                if o == 0 {
+                    out.append(Schedule(base + [.vectorize(stage: "C", loop: "j.1"), .unroll(stage: "C", loop: "i.1"),
+                                                .parallel(stage: "C", loop: "i.0")]))
+                    out.append(Schedule(base + [.vectorize(stage: "C", loop: "j.1"), .unrollMaxStep(stage: "C", maxStep: 64)]))
+                }
+                if tk > 0 && o == 0 {
+                    out.append(Schedule(base + [.unroll(stage: "C", loop: "k.1"), .vectorize(stage: "C", loop: "j.1"),
+                                                .parallel(stage: "C", loop: "i.0")]))
+                }
+            }
+            // cache_write: a register tile accumulated inside the output's tile.
+            let local: [Step] = [.cacheWrite(stage: "C"),
+                                 .split(stage: "C", loop: "i", factors: [ti]), .split(stage: "C", loop: "j", factors: [tj]),
+                                 .reorder(stage: "C", order: ["i.0", "j.0", "i.1", "j.1"]), .parallel(stage: "C", loop: "i.0"),
+                                 .computeAt(stage: "C.local", consumer: "C", loop: "j.0")]
+            let inner: [Step] = tk > 0
+                ? [.split(stage: "C.local", loop: "k", factors: [tk]), .reorder(stage: "C.local", order: ["k.0", "i", "k.1", "j"])]
+                : [.reorder(stage: "C.local", order: ["k", "i", "j"])]
+            out.append(Schedule(local + inner + [.vectorize(stage: "C.local", loop: "j")]))
+            out.append(Schedule(local + inner + [.vectorize(stage: "C.local", loop: "j"), .unroll(stage: "C.local", loop: "i")]))
+            out.append(Schedule(local + inner + [.vectorize(stage: "C.local", loop: "j"), .unrollMaxStep(stage: "C.local", maxStep: 16)]))
+        }
+    }
+    return out
+}
+
+func conv2dSchedules() -> [Schedule] {
+    var out: [Schedule] = [.default, Schedule([.computeInline(stage: "padded")])]
+    let tiles = [(4, 1, 8), (8, 2, 8), (8, 4, 14), (16, 1, 16), (16, 2, 28), (4, 7, 8), (32, 1, 56), (8, 8, 8)]
+    for (tf, ty, tx) in tiles {
+        let split: [Step] = [.split(stage: "Y", loop: "f", factors: [tf]), .split(stage: "Y", loop: "y", factors: [ty]),
+                             .split(stage: "Y", loop: "x", factors: [tx])]
+        let orders: [[String]] = [
+            ["n", "f.0", "y.0", "x.0", "c", "r", "s", "f.1", "y.1", "x.1"],
+            ["n", "f.0", "y.0", "x.0", "f.1", "c", "r", "s", "y.1", "x.1"],
+            ["n", "y.0", "f.0", "x.0", "c", "f.1", "r", "s", "y.1", "x.1"],
+        ]
+        let padding: [[Step]] = [[], [.computeInline(stage: "padded")], [.computeAt(stage: "padded", consumer: "Y", loop: "x.0")],
+                                 [.computeAt(stage: "padded", consumer: "Y", loop: "y.0")]]
+        for order in orders {
+            let base = split + [Step.reorder(stage: "Y", order: order)]
+            for pad in padding {
+                out.append(Schedule(base + pad + [.vectorize(stage: "Y", loop: "x.1"), .parallel(stage: "Y", loop: order[1])]))
+            }
+            out.append(Schedule(base))
+            out.append(Schedule(base + [.vectorize(stage: "Y", loop: "x.1"), .unroll(stage: "Y", loop: "y.1")]))
+            out.append(Schedule(base + [.vectorize(stage: "Y", loop: "x.1"), .unrollMaxStep(stage: "Y", maxStep: 32),
+                                        .parallel(stage: "Y", loop: order[1])]))
+        }
+        // cache_write: accumulate a tile of Y in Y.local, computed inside Y's x.0.
+        let local: [Step] = [.cacheWrite(stage: "Y"), .split(stage: "Y", loop: "f", factors: [tf]),
+                             .split(stage: "Y", loop: "y", factors: [ty]), .split(stage: "Y", loop: "x", factors: [tx]),
+                             .reorder(stage: "Y", order: ["n", "f.0", "y.0", "x.0", "f.1", "y.1", "x.1"]),
+                             .parallel(stage: "Y", loop: "f.0"),
+                             .computeAt(stage: "Y.local", consumer: "Y", loop: "x.0")]
+        for inner in [["c", "r", "s", "f", "y", "x"], ["c", "f", "r", "s", "y", "x"]] {
+            let localOrder: [Step] = [.reorder(stage: "Y.local", order: ["n"] + inner)]
+            out.append(Schedule(local + localOrder + [.vectorize(stage: "Y.local", loop: "x")]))
+            out.append(Schedule(local + localOrder + [.vectorize(stage: "Y.local", loop: "x"), .unroll(stage: "Y.local", loop: "y")]))
+            out.append(Schedule(local + localOrder + [.computeAt(stage: "padded", consumer: "Y.local", loop: "c"),
+                                                      .vectorize(stage: "Y.local", loop: "x")]))
+        }
+    }
+    return out
+}
+
+// MARK: Run
+
+print("bench-features: feature extraction speed (FeatureSchema v\(FeatureSchema.version), \(FeatureSchema.count) features per store)")
+print("single thread; \(repeats) repeats of >= \(Int(minimumSeconds * 1000)) ms; load average at start: \(loadAverage()) on \(ProcessInfo.processInfo.activeProcessorCount) cores")
+var failures = 0
+for (file, schedules) in [("gemm", gemmSchedules()), ("conv2d", conv2dSchedules())] {
+    let kernel: Kernel
+    do { kernel = try Kernel.load(path: kernelsDirectory + "/\(file).hone") } catch {
+        print("\(file): \(error)")
+        failures += 1
+        continue
+    }
+    var valid: [Schedule] = []
+    var nests: [LoopNest] = []
+    var rejected = 0
+    for schedule in schedules {
+        if let nest = try? lower(kernel, schedule: schedule) {
+            valid.append(schedule)
+            nests.append(nest)
+        } else {
+            rejected += 1
+            if ProcessInfo.processInfo.environment["HONE_BENCH_VERBOSE"] != nil {
+                do { _ = try lower(kernel, schedule: schedule) } catch { print("  rejected: \(error)") }
+            }
+        }
+    }
+    var extractor = FeatureExtractor()
+    var rows: [Float] = []
+    var rowCount = 0
+    for nest in nests { rowCount += extractor.extract(nest, appendingTo: &rows) }
+    let bad = rows.filter { !$0.isFinite }.count
+    let shape = kernel.parameters.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+    print("\n\(file) (\(shape)): \(valid.count) schedules (\(rejected) rejected by lowering), "
+        + String(format: "%.1f stores per program", Double(rowCount) / Double(max(nests.count, 1)))
+        + (bad > 0 ? ", \(bad) non-finite values!" : ""))
+    if bad > 0 { failures += 1 }
+    let features = rates(count: nests.count) {
+        for nest in nests {
+            rows.removeAll(keepingCapacity: true)
+            extractor.extract(nest, appendingTo: &rows)
+        }
+    }
+    let lowering = rates(count: valid.count) {
+        for schedule in valid { _ = try? lower(kernel, schedule: schedule) }
+    }
+    let both = rates(count: valid.count) {
+        for schedule in valid {
+            guard let nest = try? lower(kernel, schedule: schedule) else { continue }
+            rows.removeAll(keepingCapacity: true)
+            extractor.extract(nest, appendingTo: &rows)
+        }
+    }
+    report("features only", features)
+    report("lowering only", lowering)
+    report("lowering + features", both)
+}
+print("\nload average at end: \(loadAverage())")
+exit(failures == 0 ? 0 : 1)

@@ -1,0 +1,181 @@
+import Foundation
+
+/// Gradients, base score and validation metric of each objective.
+///
+/// Labels, weights and groups are resolved once: weights default to 1 per
+/// row, or, for pack-sum, to the program's label (Ansor's weighting, clamped
+/// at 0), one per group.
+struct ObjectiveFunction: Sendable {
+    let objective: GradientBoostingObjective
+    let labels: [Float]
+    let weights: [Float]
+    /// Start row of each group, then the row count.
+    let groupOffsets: [Int]
+
+    /// Groups larger than this pair each row with `sampledPartners` random
+    /// others per round instead of with every other row.
+    static let exhaustivePairLimit = 256
+    static let sampledPartners = 64
+
+    init(_ data: TrainingData, objective: GradientBoostingObjective) {
+        self.objective = objective
+        labels = data.labels
+        groupOffsets = data.groupOffsets
+        if let w = data.weights { weights = w } else if objective == .packSum { weights = labels.map { max($0, 0) } } else {
+            weights = [Float](repeating: 1, count: labels.count)
+        }
+    }
+
+    /// The constant every model starts from (per row).
+    func baseScore() -> Float {
+        switch objective {
+        case .squaredError:
+            var sw = 0.0, swy = 0.0
+            for i in labels.indices { sw += Double(weights[i]); swy += Double(weights[i]) * Double(labels[i]) }
+            return sw > 0 ? Float(swy / sw) : 0
+        case .packSum:
+            // Minimizes sum_p w_p (n_p b - y_p)^2.
+            var num = 0.0, den = 0.0
+            for p in labels.indices {
+                let size = Double(groupOffsets[p + 1] - groupOffsets[p])
+                num += Double(weights[p]) * size * Double(labels[p])
+                den += Double(weights[p]) * size * size
+            }
+            return den > 0 ? Float(num / den) : 0
+        case .pairwiseRank:
+            return 0
+        }
+    }
+
+    /// Per-row (gradient, hessian) of the loss at `predictions`.
+    func gradients(_ predictions: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<SIMD2<Float>>,
+                   round: Int, seed: UInt64, runner: ParallelRunner) {
+        switch objective {
+        case .squaredError:
+            for i in 0..<predictions.count {
+                out[i] = SIMD2(weights[i] * (predictions[i] - labels[i]), weights[i])
+            }
+        case .packSum:
+            for p in 0..<labels.count {
+                var sum: Float = 0
+                for i in groupOffsets[p]..<groupOffsets[p + 1] { sum += predictions[i] }
+                let v = SIMD2(weights[p] * (sum - labels[p]), weights[p])
+                for i in groupOffsets[p]..<groupOffsets[p + 1] { out[i] = v }
+            }
+        case .pairwiseRank:
+            let groups = groupOffsets.count - 1
+            let chunk = max(1, (groups + 15) / 16)
+            let shared = UncheckedSendable(out)
+            runner.run(tasks: (groups + chunk - 1) / chunk) { t in
+                for group in t * chunk..<min(groups, (t + 1) * chunk) {
+                    self.rankGradients(group: group, predictions, into: shared.value, round: round, seed: seed)
+                }
+            }
+        }
+    }
+
+    /// RankNet within one group: for a pair with y_i > y_j and score gap
+    /// s = p_i - p_j, loss log(1 + e^-s); each row's sums are divided by its
+    /// number of partners so a group's size does not scale the step.
+    private func rankGradients(group: Int, _ p: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<SIMD2<Float>>,
+                               round: Int, seed: UInt64) {
+        let start = groupOffsets[group], n = groupOffsets[group + 1] - start
+        labels.withUnsafeBufferPointer { labels in
+            weights.withUnsafeBufferPointer { weights in
+                withUnsafeTemporaryAllocation(of: SIMD2<Double>.self, capacity: n) { acc in
+                    acc.initialize(repeating: SIMD2(0, 0))
+                    let y = labels.baseAddress! + start, w = weights.baseAddress! + start, s = p.baseAddress! + start
+                    // One pair: `sign` = +1 when a is the better row. The gradient
+                    // of log(1 + e^-(s_hi - s_lo)) is -rho for hi, +rho for lo;
+                    // returns a's share, adds b's.
+                    @inline(__always) func pair(_ a: Int, _ b: Int) -> SIMD2<Double> {
+                        let ya = y[a], yb = y[b]
+                        if ya == yb { return SIMD2(0, 0) }
+                        let sign: Double = ya > yb ? 1 : -1
+                        let gap = sign * Double(s[a] - s[b])
+                        let rho = 1 / (1 + exp(gap))
+                        let weight = Double(w[a] + w[b]) / 2
+                        let hess = max(rho * (1 - rho), 1e-6) * weight
+                        let g = sign * rho * weight
+                        acc[b] += SIMD2(g, hess)
+                        return SIMD2(-g, hess)
+                    }
+                    let partners: Int
+                    if n <= Self.exhaustivePairLimit {
+                        for a in 0..<n {
+                            var own = SIMD2<Double>(0, 0)
+                            for b in a + 1..<n { own += pair(a, b) }
+                            acc[a] += own
+                        }
+                        partners = max(1, n - 1)
+                    } else {
+                        var rng = SplitMix64(seed: seed ^ UInt64(truncatingIfNeeded: round &* 0x9E37_79B9 &+ group))
+                        for a in 0..<n {
+                            for _ in 0..<Self.sampledPartners {
+                                let b = Int(rng.next() % UInt64(n - 1))
+                                acc[a] += pair(a, b >= a ? b + 1 : b)
+                            }
+                        }
+                        partners = 2 * Self.sampledPartners
+                    }
+                    for a in 0..<n { out[start + a] = SIMD2<Float>(acc[a] / Double(partners)) }
+                }
+            }
+        }
+    }
+
+    /// The early-stopping metric (lower is better): RMSE for squared error,
+    /// RMSE of program sums for pack-sum, the fraction of wrongly ordered
+    /// pairs within groups for ranking.
+    func metric(_ predictions: [Float]) -> Double {
+        switch objective {
+        case .squaredError:
+            var se = 0.0, sw = 0.0
+            for i in labels.indices {
+                let e = Double(predictions[i]) - Double(labels[i])
+                se += Double(weights[i]) * e * e
+                sw += Double(weights[i])
+            }
+            return sw > 0 ? (se / sw).squareRoot() : 0
+        case .packSum:
+            var se = 0.0, sw = 0.0
+            for p in labels.indices {
+                var sum: Float = 0
+                for i in groupOffsets[p]..<groupOffsets[p + 1] { sum += predictions[i] }
+                let e = Double(sum) - Double(labels[p])
+                se += Double(weights[p]) * e * e
+                sw += Double(weights[p])
+            }
+            return sw > 0 ? (se / sw).squareRoot() : 0
+        case .pairwiseRank:
+            var wrong = 0.0, pairs = 0.0
+            for g in 0..<groupOffsets.count - 1 {
+                for a in groupOffsets[g]..<groupOffsets[g + 1] {
+                    for b in a + 1..<groupOffsets[g + 1] where labels[a] != labels[b] {
+                        pairs += 1
+                        let d = (predictions[a] - predictions[b]) * (labels[a] > labels[b] ? 1 : -1)
+                        wrong += d < 0 ? 1 : d == 0 ? 0.5 : 0
+                    }
+                }
+            }
+            return pairs > 0 ? wrong / pairs : 0
+        }
+    }
+}
+
+/// SplitMix64: small, fast, and the same sequence everywhere for a seed.
+struct SplitMix64: Sendable {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
+}

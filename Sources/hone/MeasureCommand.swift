@@ -1,0 +1,162 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Hone
+
+struct MeasureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "measure",
+        abstract: "Measure random schedules of a kernel and append them to a records file.",
+        discussion: """
+            Each candidate is compiled, checked against a reference output and timed in a \
+            worker process, so a candidate that crashes, hangs or compiles forever is recorded \
+            as an error and the run goes on. Records are appended (and flushed to disk) after \
+            every batch. Ctrl-C stops after the current candidate with everything measured so \
+            far on disk (a second Ctrl-C abandons the current candidate).
+            Example: hone measure Kernels/gemm.hone --set M=256,N=256,K=256 --random 50 --records gemm.jsonl
+                     hone run Kernels/gemm.hone --set M=256,N=256,K=256 --records gemm.jsonl
+            """)
+
+    @OptionGroup var kernelOptions: KernelOptions
+
+    @Option(help: "How many random schedules to measure.")
+    var random: Int
+
+    @Option(help: ArgumentHelp("The records file to append to (JSON Lines).", valueName: "file"))
+    var records: String
+
+    @Option(help: "Seed of the random schedules.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Seed of the random inputs the candidates are checked on.")
+    var inputSeed: UInt64 = 1
+
+    @Option(help: "Candidates per batch (records are flushed after each batch).")
+    var batch: Int = 16
+
+    @Option(help: "Threads for parallel loops (default: one per core).")
+    var threads: Int?
+
+    @Option(help: "Timed batches per candidate; the median is recorded.")
+    var repeats: Int = 3
+
+    @Option(help: "Each timed batch repeats the kernel until it lasts this long.")
+    var minRepeatMs: Double = 100
+
+    @Flag(help: "Evict the caches before every timed run.")
+    var flushCache = false
+
+    @Option(help: "Seconds a candidate may take to compile.")
+    var compileTimeout: Double = 30
+
+    @Option(help: "Seconds a candidate may always run (more when the best so far is slow: 100x its time).")
+    var runTimeout: Double = 10
+
+    @Option(help: ArgumentHelp("Test only: also measure the default schedule with each of these faults injected.",
+                               valueName: "fault,...", visibility: .hidden))
+    var inject: String?
+
+    func validate() throws {
+        guard random >= 0 else { throw ValidationError("--random must not be negative") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        var interrupted = false
+        var failure: Error?
+        try reportingErrors {
+            do {
+                interrupted = try measureAll()
+            } catch let error as ExitCode {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        if interrupted { throw ExitCode(130) }
+    }
+
+    /// Returns whether the run was interrupted.
+    private func measureAll() throws -> Bool {
+        var overrides: [String: Int] = [:]
+        for text in kernelOptions.overrides { overrides.merge(try parseParameterOverrides(text)) { _, new in new } }
+        let task = try MeasureTask(path: kernelOptions.kernel, overrides: overrides, seed: inputSeed)
+        let faults = try (inject ?? "").split(separator: ",").map { name -> Fault in
+            guard let fault = Fault(rawValue: String(name)) else {
+                throw HoneError("unknown fault '\(name)'; expected one of \(Fault.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return fault
+        }
+        let target = TargetInfo.current(threads: threads)
+        let log = RecordsLog(path: records)
+        try log.prepare()
+
+        let stop = StopFlag()
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            if stop.isStopped {
+                stop.abort()
+                printError("\ninterrupted again: abandoning the current candidate")
+            } else {
+                stop.stop()
+                printError("\ninterrupted: stopping after the current candidate (Ctrl-C again to abandon it)")
+            }
+        }
+        source.resume()
+        defer { source.cancel() }
+
+        let options = MeasureOptions(timing: TimingOptions(repeats: repeats, minRepeatSeconds: minRepeatMs / 1000, flushCache: flushCache),
+                                     threads: threads, compileTimeout: compileTimeout, runTimeoutFloor: runTimeout)
+        let measurer = WorkerMeasurer(options: options, stopFlag: stop)
+        measurer.log = { printError("  note: \($0)") }
+        defer { measurer.shutDown() }
+
+        print("\(task.identity) [\(task.identity.key)] on \(target)")
+        print("measuring \(random) random schedule\(random == 1 ? "" : "s")\(faults.isEmpty ? "" : " and \(faults.count) injected fault\(faults.count == 1 ? "" : "s")"), appending to \(records)")
+        var generator = RandomScheduleGenerator(kernel: task.kernel, seed: seed)
+        var pending = faults.map { MeasureInput(task: task, schedule: .default, fault: $0) }
+        pending += (0..<random).map { _ in MeasureInput(task: task, schedule: generator.next()) }
+
+        let total = pending.count
+        let width = String(total).count
+        var done = 0, failed = 0
+        var errorCounts: [String: Int] = [:]
+        var best: Double?
+        let start = Date()
+        var index = 0
+        while index < pending.count && !stop.isStopped {
+            let inputs = Array(pending[index ..< min(index + batch, pending.count)])
+            index += inputs.count
+            var batchRecords: [MeasureRecord] = []
+            for input in inputs {
+                if stop.isStopped { break }
+                guard let result = measurer.measure(input) else { break }
+                done += 1
+                batchRecords.append(MeasureRecord(input, result, target: target))
+                let position = "[\(String(done).leftPadded(to: width))/\(total)]"
+                let label = input.fault.map { " (fault \($0.rawValue))" } ?? ""
+                if let t = result.timing {
+                    best = min(best ?? .infinity, t.median)
+                    print("\(position) \(formatDuration(t.median).leftPadded(to: 11))  spread \(String(format: "%4.1f%%", t.spread * 100))  compile \(formatDuration(result.phases.compiling))  best \(formatDuration(best!))\(label)")
+                } else if let e = result.error {
+                    failed += 1
+                    errorCounts[e.kind.rawValue, default: 0] += 1
+                    let message = e.message.count > 160 ? String(e.message.prefix(160)) + "..." : e.message
+                    print("\(position) error \(e.kind.rawValue): \(message)\(label)")
+                }
+            }
+            try log.append(batchRecords)
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        let errors = errorCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        print("measured \(done) candidate\(done == 1 ? "" : "s") in \(String(format: "%.1f", elapsed)) s: \(done - failed) ok, \(failed) error\(failed == 1 ? "" : "s")\(errors.isEmpty ? "" : " (\(errors))")"
+            + (best.map { "; best \(formatDuration($0))" } ?? "") + (measurer.restarts > 0 ? "; worker restarted \(measurer.restarts)x" : ""))
+        if stop.isStopped {
+            printError("interrupted: \(done) measured candidate\(done == 1 ? " is" : "s are") in \(records)")
+            return true
+        }
+        return false
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import Hone
+
+/// Objects whose schedules have parallel loops call libgomp: the header says
+/// to link with -fopenmp, and a C program linked that way computes what the
+/// interpreter computes.
+@Test(arguments: [
+    ("gemm", "M=37,N=29,K=13", """
+        {"steps": [
+          {"kind": "split", "stage": "C", "loop": "j", "factors": [8]},
+          {"kind": "reorder", "stage": "C", "order": ["i", "j.0", "k", "j.1"]},
+          {"kind": "parallel", "stage": "C", "loop": "i"},
+          {"kind": "vectorize", "stage": "C", "loop": "j.1"}
+        ]}
+        """),
+    // Accumulators and padded tiles allocated inside the parallel loop's body, one per thread.
+    ("conv2d_bias_relu", "N=1,C=3,H=9,W=7,F=5", """
+        {"steps": [
+          {"kind": "cache_write", "stage": "conv"},
+          {"kind": "compute_inline", "stage": "conv"},
+          {"kind": "fuse", "stage": "Y", "loops": ["f", "y"]},
+          {"kind": "parallel", "stage": "Y", "loop": "f@y"},
+          {"kind": "compute_at", "stage": "conv.local", "consumer": "Y", "loop": "f@y"},
+          {"kind": "compute_at", "stage": "padded", "consumer": "conv.local", "loop": "c"},
+          {"kind": "parallel", "stage": "padded", "loop": "h"}
+        ]}
+        """),
+])
+func parallelObjectLinksWithOpenMPAndMatchesTheInterpreter(name: String, overrides: String, schedule: String) throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let kernel = try Kernel.load(path: kernelPath(name), overrides: try parseParameterOverrides(overrides))
+    let schedulePath = directory.appendingPathComponent("schedule.json").path
+    try schedule.write(toFile: schedulePath, atomically: true, encoding: .utf8)
+
+    let object = directory.appendingPathComponent("\(name).o").path
+    let compile = try hone("compile", kernelPath(name), "--set", overrides, "--schedule", schedulePath, "-o", object)
+    try #require(compile.status == 0, "hone compile failed: \(compile.stderr)")
+    let header = try String(contentsOf: directory.appendingPathComponent("\(name).h"), encoding: .utf8)
+    #expect(header.contains("-fopenmp"), "\(header)")
+    let symbols = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["nm", "-u", object])
+    #expect(symbols.stdout.contains("GOMP_parallel"), "the object should call libgomp: \(symbols.stdout)")
+
+    try parallelDriver(for: kernel).write(to: directory.appendingPathComponent("driver.c"), atomically: true, encoding: .utf8)
+    let cc = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                            ["cc", "-O1", "driver.c", "\(name).o", "-fopenmp", "-lm", "-o", "driver"], in: directory)
+    try #require(cc.status == 0, "cc failed: \(cc.stderr)")
+
+    let inputs = makeInputs(for: kernel, seed: 11)
+    for tensor in kernel.inputs {
+        try writeRawValues(inputs[tensor.name]!, tensor.type, to: directory.appendingPathComponent("\(tensor.name).bin"))
+    }
+    let run = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["OMP_NUM_THREADS=3", directory.appendingPathComponent("driver").path],
+                             in: directory)
+    try #require(run.status == 0, "driver failed: \(run.stderr)")
+
+    let output = kernel.output
+    let actual = try readRawValues(directory.appendingPathComponent("\(output.name).bin"), output.type, count: output.elementCount)
+    let expected = try Interpreter.evaluate(kernel, inputs: inputs)
+    let comparison = compare(actual: actual, expected: expected, type: output.type)
+    #expect(comparison.passed, "\(comparison)")
+}
+
+/// A C program that reads each input from NAME.bin, calls the kernel through
+/// its header, and writes the output (first filled with NaN, so an element
+/// the kernel does not write fails) to NAME.bin.
+private func parallelDriver(for kernel: Kernel) -> String {
+    let arguments = kernel.arguments
+    var c = "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include \"\(kernel.name).h\"\n\n"
+    c += "static void *load(const char *path, size_t bytes) {\n  void *p = malloc(bytes ? bytes : 1); FILE *f = fopen(path, \"rb\");\n"
+    c += "  if (!f || fread(p, 1, bytes, f) != bytes) { fprintf(stderr, \"cannot read %s\\n\", path); exit(2); }\n  fclose(f); return p;\n}\n\n"
+    c += "int main(void) {\n"
+    for (i, t) in arguments.enumerated() {
+        if i < arguments.count - 1 {
+            c += "  \(t.type.cName) *\(t.name) = load(\"\(t.name).bin\", sizeof(\(t.type.cName)) * \(t.elementCount));\n"
+        } else {
+            c += "  \(t.type.cName) *\(t.name) = malloc(sizeof(\(t.type.cName)) * \(t.elementCount));\n"
+            c += "  for (int i = 0; i < \(t.elementCount); i++) \(t.name)[i] = NAN;\n"
+        }
+    }
+    c += "  \(kernel.name)(\(arguments.map(\.name).joined(separator: ", ")));\n"
+    let out = arguments.last!
+    c += "  FILE *f = fopen(\"\(out.name).bin\", \"wb\");\n  fwrite(\(out.name), sizeof(\(out.type.cName)), \(out.elementCount), f);\n"
+    c += "  fclose(f);\n  return 0;\n}\n"
+    return c
+}
+
+private func writeRawValues(_ values: [Double], _ type: ScalarType, to url: URL) throws {
+    let buffer = TensorBuffer(type: type, shape: [values.count])
+    buffer.fill(with: values)
+    try Data(bytes: buffer.pointer, count: values.count * type.byteSize).write(to: url)
+}
+
+private func readRawValues(_ url: URL, _ type: ScalarType, count: Int) throws -> [Double] {
+    let data = try Data(contentsOf: url)
+    try #require(data.count == count * type.byteSize)
+    let buffer = TensorBuffer(type: type, shape: [count])
+    data.withUnsafeBytes { buffer.pointer.copyMemory(from: $0.baseAddress!, byteCount: data.count) }
+    return buffer.values()
+}

@@ -1,0 +1,339 @@
+import Foundation
+import Testing
+@testable import Hone
+
+/// Each step on its own, on small shapes with tails: the compiled code must
+/// compute what the interpreter computes, and the loop nest must show the step.
+@Suite struct StepTests {
+    let compiler: Compiler
+
+    init() throws { compiler = try Compiler() }
+
+    /// Runs `kernel` under `steps`, expects the interpreter's output, and returns the nest.
+    @discardableResult
+    func checked(_ kernel: Kernel, _ steps: [Step], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> LoopNest {
+        let schedule = Schedule(steps)
+        let result = try run(kernel, schedule, compiler: compiler)
+        let passed = result.passed
+        #expect(passed, "\(describe(kernel, schedule, result))", sourceLocation: sourceLocation)
+        return result.nest
+    }
+
+    func gemm(_ m: Int, _ n: Int, _ k: Int) throws -> Kernel { try ShippedKernels.load("gemm", ["M": m, "N": n, "K": k]) }
+    func conv2d(c: Int = 3, h: Int = 5, w: Int = 6, f: Int = 4) throws -> Kernel {
+        try ShippedKernels.load("conv2d", ["N": 1, "C": c, "H": h, "W": w, "F": f])
+    }
+
+    // MARK: split
+
+    @Test(arguments: [
+        // (M, factors, extents of i.0, i.1, ...)
+        (8, [4], [2, 4]),  // divides
+        (7, [4], [2, 4]),  // does not divide: a tail
+        (13, [2, 3], [3, 2, 3]),  // multi-level, not dividing
+        (12, [2, 3], [2, 2, 3]),  // multi-level, dividing
+        (5, [8], [1, 8]),  // factor larger than the extent
+        (5, [1], [5, 1]),  // factor 1
+    ])
+    func split(m: Int, factors: [Int], extents: [Int]) throws {
+        let nest = try checked(try gemm(m, 6, 5), [.split(stage: "C", loop: "i", factors: factors)])
+        let loops = allLoops(nest.body)
+        for (part, extent) in extents.enumerated() where extent > 1 {
+            // Loops of one iteration become a `let`.
+            #expect(loops.contains { $0.variable == "i.\(part)" && $0.extent == .index(extent) }, "i.\(part) should run \(extent) times:\n\(nest)")
+        }
+        #expect(!loops.contains { $0.variable == "i" })
+        let guarded = m % factors.reduce(1, *) != 0
+        #expect(containsCondition(nest.body) == guarded, "a guard exactly when the factors do not divide \(m):\n\(nest)")
+    }
+
+    @Test func splitOfAReductionLoopAndOfAnIntermediate() throws {
+        try checked(try gemm(4, 5, 11), [.split(stage: "C", loop: "k", factors: [4])])
+        try checked(try conv2d(), [.split(stage: "padded", loop: "w", factors: [3]), .split(stage: "Y", loop: "c", factors: [2])])
+    }
+
+    // MARK: reorder and fuse
+
+    @Test func reorderPutsTheLoopsInTheGivenOrder() throws {
+        let nest = try checked(try gemm(5, 6, 7), [.reorder(stage: "C", order: ["k", "j", "i"])])
+        // The initialization follows the order of the spatial loops.
+        #expect(allLoops(nest.body).map(\.variable) == ["j", "i", "k", "j", "i"])
+    }
+
+    @Test func reorderOfSplitLoopsInterleavesThem() throws {
+        let nest = try checked(try gemm(7, 10, 3), [
+            .split(stage: "C", loop: "i", factors: [2]), .split(stage: "C", loop: "j", factors: [4]),
+            .reorder(stage: "C", order: ["i.0", "j.0", "k", "i.1", "j.1"]),
+        ])
+        // Every copy of the update (tiles with and without tails) runs in that order.
+        let updates = stores(in: nest.body).filter { $0.buffer == "C" && $0.reads.contains("C") }
+        #expect(!updates.isEmpty)
+        for update in updates { #expect(update.loops.map(\.variable) == ["i.0", "j.0", "k", "i.1", "j.1"]) }
+    }
+
+    @Test func fuseOfSpatialLoops() throws {
+        let nest = try checked(try gemm(5, 7, 3), [.fuse(stage: "C", loops: ["i", "j"])])
+        #expect(allLoops(nest.body).contains { $0.variable == "i@j" && $0.extent == .index(35) })
+    }
+
+    @Test func fuseOfReductionLoops() throws {
+        let nest = try checked(try conv2d(), [.fuse(stage: "Y", loops: ["c", "r", "s"])])
+        #expect(allLoops(nest.body).contains { $0.variable == "c@r@s" && $0.extent == .index(27) })
+    }
+
+    @Test func fuseOfSplitParts() throws {
+        let nest = try checked(try gemm(7, 5, 3), [
+            .split(stage: "C", loop: "i", factors: [3]), .reorder(stage: "C", order: ["i.0", "k", "i.1", "j"]),
+            .fuse(stage: "C", loops: ["i.1", "j"]),
+        ])
+        #expect(allLoops(nest.body).contains { $0.variable == "i.1@j" && $0.extent == .index(15) })
+    }
+
+    // MARK: annotations
+
+    @Test(arguments: [
+        // (N, split factor or 0, vectorized loop, lanes)
+        (16, 8, "j.1", 8),  // divides
+        (13, 8, "j.1", 8),  // tail: masked lanes
+        (7, 0, "j", 7),  // odd extent, no split
+        (5, 0, "j", 5),
+        (20, 0, "j", 20),  // not a power of two, several registers
+        (64, 0, "j", 64),  // the most lanes
+        (3, 16, "j.1", 16),  // more lanes than the extent
+    ])
+    func vectorize(n: Int, factor: Int, loop: String, lanes: Int) throws {
+        var steps: [Step] = factor > 0 ? [.split(stage: "C", loop: "j", factors: [factor])] : []
+        steps.append(.vectorize(stage: "C", loop: loop))
+        let nest = try checked(try gemm(3, n, 4), steps)
+        #expect(allLoops(nest.body).contains { $0.kind == .vectorized && $0.variable == loop && $0.extent == .index(lanes) }, "\(nest)")
+    }
+
+    /// A vectorized outer loop: the lanes walk down columns (strided loads and
+    /// stores: gathers and scatters), with and without a tail.
+    @Test(arguments: [4, 5, 20])
+    func vectorizeAnOuterLoop(m: Int) throws {
+        let nest = try checked(try gemm(m, 3, 2), [.vectorize(stage: "C", loop: "i")])
+        #expect(allLoops(nest.body).contains { $0.kind == .vectorized && $0.variable == "i" })
+    }
+
+    @Test func vectorizeElementwiseStagesWithSelectsAndCalls() throws {
+        try checked(try conv2d(), [.split(stage: "padded", loop: "w", factors: [4]), .vectorize(stage: "padded", loop: "w.1")])
+        let softmax = try ShippedKernels.load("softmax", ["M": 3, "N": 11])
+        let nest = try checked(softmax, [.vectorize(stage: "e", loop: "j"), .vectorize(stage: "Y", loop: "j"),
+                                         .split(stage: "rowmax", loop: "i", factors: [2]), .vectorize(stage: "rowmax", loop: "i.1")])
+        #expect(Set(allLoops(nest.body).filter { $0.kind == .vectorized }.map(\.variable)) == ["e.j", "j", "rowmax.i.1"])
+    }
+
+    @Test(arguments: [("k", 5), ("j", 6), ("i", 3)])
+    func unroll(loop: String, extent: Int) throws {
+        let nest = try checked(try gemm(3, 6, 5), [.unroll(stage: "C", loop: loop)])
+        #expect(allLoops(nest.body).contains { $0.kind == .unrolled && $0.variable == loop && $0.extent == .index(extent) })
+    }
+
+    @Test func unrollWithATail() throws {
+        let nest = try checked(try gemm(3, 7, 5), [.split(stage: "C", loop: "j", factors: [4]), .unroll(stage: "C", loop: "j.1")])
+        #expect(allLoops(nest.body).contains { $0.kind == .unrolled && $0.variable == "j.1" })
+    }
+
+    /// Innermost loops are unrolled while the product of their extents stays within the step.
+    @Test(arguments: [(0, [String]()), (5, ["k"]), (16, ["k"]), (30, ["k", "j"]), (119, ["k", "j"]), (120, ["k", "j", "i"])])
+    func unrollMaxStep(maxStep: Int, unrolled: [String]) throws {
+        let nest = try checked(try gemm(4, 6, 5), [.unrollMaxStep(stage: "C", maxStep: maxStep)])
+        let update = Array(allLoops(nest.body).suffix(3))  // i, j, k
+        #expect(Set(update.filter { $0.kind == .unrolled }.map(\.variable)) == Set(unrolled), "\(nest)")
+    }
+
+    @Test(arguments: [["i"], ["j"], ["i", "j"]])
+    func parallel(loops: [String]) throws {
+        let nest = try checked(try gemm(9, 7, 5), loops.map { .parallel(stage: "C", loop: $0) })
+        for loop in loops {
+            #expect(allLoops(nest.body).contains { $0.kind == .parallel && $0.variable == loop })
+        }
+        #expect(nest.body.containsParallelLoop)
+    }
+
+    @Test func parallelOfAFusedLoopAndOfEveryStage() throws {
+        try checked(try gemm(9, 7, 5), [.fuse(stage: "C", loops: ["i", "j"]), .parallel(stage: "C", loop: "i@j")])
+        let softmax = try ShippedKernels.load("softmax", ["M": 5, "N": 9])
+        let nest = try checked(softmax, ["rowmax", "e", "rowsum", "Y"].map { .parallel(stage: $0, loop: "i") })
+        #expect(allLoops(nest.body).filter { $0.kind == .parallel }.count == 6)  // two nests per reduction
+    }
+
+    // MARK: compute locations
+
+    @Test(arguments: [
+        // (loop of Y, region of padded) for C=3, H=5, W=6: padded is [1, 3, 7, 8]
+        ("n", [1, 3, 7, 8]), ("f", [1, 3, 7, 8]), ("y", [1, 3, 3, 8]), ("x", [1, 3, 3, 3]),
+        ("c", [1, 1, 3, 3]), ("r", [1, 1, 1, 3]), ("s", [1, 1, 1, 1]),
+    ])
+    func computeAtALoopOfTheConvolution(loop: String, region: [Int]) throws {
+        let nest = try checked(try conv2d(), [.computeAt(stage: "padded", consumer: "Y", loop: loop)])
+        let padded = allocations(nest.body).filter { $0.buffer.name == "padded" }
+        try #require(padded.count == 1, "\(nest)")
+        #expect(padded[0].buffer.shape == region)
+        // (n runs once: no loop is left of it.)
+        #expect(padded[0].loops.last == (loop == "n" ? nil : loop), "allocated inside loop \(loop): \(padded[0].loops)")
+    }
+
+    @Test(arguments: [("y", [3, 5]), ("x", [3, 1])])
+    func computeAtALoopOfTheBlur(loop: String, region: [Int]) throws {
+        let blur = try ShippedKernels.load("blur3x3", ["H": 6, "W": 5])
+        let nest = try checked(blur, [.computeAt(stage: "blur_x", consumer: "blur_y", loop: loop)])
+        let allocated = allocations(nest.body).filter { $0.buffer.name == "blur_x" }
+        try #require(allocated.count == 1)
+        #expect(allocated[0].buffer.shape == region)
+        #expect(allocated[0].buffer.memory == .stack)
+    }
+
+    /// Tiles of the blur whose regions run past the image's end (a tail), and
+    /// a region too large for the stack, computed inside a parallel loop.
+    @Test func computeAtTilesWithTailsAndOnTheHeap() throws {
+        let blur = try ShippedKernels.load("blur3x3", ["H": 7, "W": 5])
+        try checked(blur, [.split(stage: "blur_y", loop: "y", factors: [3]),
+                           .computeAt(stage: "blur_x", consumer: "blur_y", loop: "y.0")])
+        let wide = try ShippedKernels.load("blur3x3", ["H": 5, "W": 20_000])
+        let nest = try checked(wide, [.parallel(stage: "blur_y", loop: "y"), .computeAt(stage: "blur_x", consumer: "blur_y", loop: "y")])
+        let allocated = allocations(nest.body).filter { $0.buffer.name == "blur_x" }
+        #expect(allocated.map(\.buffer.shape) == [[3, 20_000]])
+        #expect(allocated.map(\.buffer.memory) == [.heap])
+    }
+
+    @Test func computeAtChainsThroughThreeStages() throws {
+        let kernel = try ShippedKernels.load("conv2d_bias_relu", ["N": 1, "C": 2, "H": 5, "W": 7, "F": 3])
+        let nest = try checked(kernel, [
+            .computeAt(stage: "conv", consumer: "Y", loop: "y"), .computeAt(stage: "padded", consumer: "conv", loop: "x"),
+            .split(stage: "Y", loop: "x", factors: [4]), .vectorize(stage: "Y", loop: "x.1"),
+        ])
+        #expect(allocations(nest.body).map(\.buffer.name) == ["conv", "padded"])
+    }
+
+    @Test func computeInlineRemovesTheStage() throws {
+        let nest = try checked(try conv2d(), [.computeInline(stage: "padded")])
+        #expect(allocations(nest.body).isEmpty)
+        #expect(!nest.description.contains("padded"))
+        let softmax = try ShippedKernels.load("softmax", ["M": 4, "N": 7])
+        let inlined = try checked(softmax, [.computeInline(stage: "e")])
+        #expect(allocations(inlined.body).map(\.buffer.name).sorted() == ["rowmax", "rowsum"])
+        // The last word wins: a stage computed at a consumer's loop can still be inlined.
+        let moved = try checked(try conv2d(), [.computeAt(stage: "padded", consumer: "Y", loop: "x"), .computeInline(stage: "padded")])
+        #expect(allocations(moved.body).isEmpty)
+    }
+
+    @Test func computeRootUndoesComputeAt() throws {
+        let nest = try checked(try conv2d(), [.computeAt(stage: "padded", consumer: "Y", loop: "y"), .computeRoot(stage: "padded")])
+        let padded = allocations(nest.body).filter { $0.buffer.name == "padded" }
+        #expect(padded.map(\.buffer.shape) == [[1, 3, 7, 8]])
+        #expect(padded.map(\.loops) == [[]])
+    }
+
+    // MARK: cache_write
+
+    @Test(arguments: [
+        // (loop of C the accumulators are computed at, their region); nil: at root
+        (String?.none, [6, 10]), ("i", [1, 10]), ("j", [1, 1]), ("j.0", [1, 4]), ("i.0", [2, 10]),
+    ])
+    func cacheWrite(at loop: String?, region: [Int]) throws {
+        var steps: [Step] = [.cacheWrite(stage: "C")]
+        if loop == "j.0" { steps.append(.split(stage: "C", loop: "j", factors: [4])) }  // 10 = 4 + 4 + 2: a tail
+        if loop == "i.0" { steps.append(.split(stage: "C", loop: "i", factors: [2])) }
+        if let loop { steps.append(.computeAt(stage: "C.local", consumer: "C", loop: loop)) }
+        let nest = try checked(try gemm(6, 10, 5), steps)
+        let local = allocations(nest.body).filter { $0.buffer.name == "C.local" }
+        // (A tile with a tail is a second copy of the tile.)
+        #expect(!local.isEmpty && local.allSatisfy { $0.buffer.shape == region }, "\(nest)")
+    }
+
+    /// The register tile of the hand-written gemm schedule, shrunk.
+    @Test func cacheWriteAsARegisterTile() throws {
+        try checked(try gemm(7, 20, 6), [
+            .cacheWrite(stage: "C"), .split(stage: "C", loop: "i", factors: [3]), .split(stage: "C", loop: "j", factors: [8]),
+            .reorder(stage: "C", order: ["i.0", "j.0", "i.1", "j.1"]), .computeAt(stage: "C.local", consumer: "C", loop: "j.0"),
+            .reorder(stage: "C.local", order: ["k", "i", "j"]), .unroll(stage: "C.local", loop: "i"),
+            .vectorize(stage: "C.local", loop: "j"), .vectorize(stage: "C", loop: "j.1"), .parallel(stage: "C", loop: "i.0"),
+        ])
+    }
+
+    @Test func cacheWriteKeepsTheStagesComputeLocation() throws {
+        let kernel = try ShippedKernels.load("conv2d_bias_relu", ["N": 1, "C": 2, "H": 5, "W": 6, "F": 3])
+        let nest = try checked(kernel, [.computeAt(stage: "conv", consumer: "Y", loop: "y"), .cacheWrite(stage: "conv")])
+        let conv = allocations(nest.body).filter { $0.buffer.name == "conv" }
+        #expect(conv.map(\.buffer.shape) == [[1, 1, 1, 6]])
+        #expect(conv.map { $0.loops.last } == ["y"])
+    }
+
+    // MARK: rfactor
+
+    @Test(arguments: [(8, 4), (7, 3), (7, 7), (5, 16), (6, 1)])
+    func rfactor(k: Int, factor: Int) throws {
+        let nest = try checked(try gemm(3, 4, k), [.rfactor(stage: "C", loop: "k", factor: factor)])
+        #expect(allocations(nest.body).map(\.buffer.shape) == [[3, 4, factor]])
+    }
+
+    /// rfactor gives a reduction to a scalar a spatial loop to parallelize and vectorize.
+    @Test(arguments: [4, 5])
+    func rfactorOfAFullReduction(factor: Int) throws {
+        let norm = try ShippedKernels.load("norm", ["M": 7, "N": 9])
+        let vectorized = try checked(norm, [
+            .rfactor(stage: "out_sum0", loop: "j", factor: factor), .reorder(stage: "out_sum0.rf", order: ["i", "j.0", "j.1"]),
+            .vectorize(stage: "out_sum0.rf", loop: "j.1"),
+        ])
+        #expect(allocations(vectorized.body).map(\.buffer.shape).contains([factor]))
+        #expect(allLoops(vectorized.body).contains { $0.kind == .vectorized && $0.variable == "out_sum0.rf.j.1" })
+        let parallel = try checked(norm, [
+            .rfactor(stage: "out_sum0", loop: "j", factor: factor), .reorder(stage: "out_sum0.rf", order: ["j.1", "i", "j.0"]),
+            .parallel(stage: "out_sum0.rf", loop: "j.1"),
+        ])
+        #expect(allLoops(parallel.body).contains { $0.kind == .parallel && $0.variable == "out_sum0.rf.j.1" })
+    }
+
+    @Test func rfactorOfAMaxReduction() throws {
+        let softmax = try ShippedKernels.load("softmax", ["M": 3, "N": 11])
+        try checked(softmax, [.rfactor(stage: "rowmax", loop: "j", factor: 4), .rfactor(stage: "rowsum", loop: "j", factor: 3)])
+    }
+
+    // MARK: pack
+
+    @Test(arguments: [(1, 4, 8, [2, 5, 4]), (1, 4, 7, [2, 5, 4]), (0, 2, 7, [3, 7, 2]), (1, 16, 7, [1, 5, 16])])
+    func packOfGemmsB(dimension: Int, block: Int, n: Int, shape: [Int]) throws {
+        let nest = try checked(try gemm(3, n, 5), [.pack(tensor: "B", dimension: dimension, block: block)])
+        #expect(allocations(nest.body).map(\.buffer.shape) == [shape])
+        #expect(nest.description.contains("B.packed["))
+    }
+
+    @Test func packOfAnIntermediateStage() throws {
+        let nest = try checked(try conv2d(), [.pack(tensor: "padded", dimension: 3, block: 3)])
+        let shapes = Dictionary(uniqueKeysWithValues: allocations(nest.body).map { ($0.buffer.name, $0.buffer.shape) })
+        #expect(shapes == ["padded": [1, 3, 7, 8], "padded.packed": [3, 1, 3, 7, 3]])
+    }
+
+    @Test func packedPanelsComputedAtTheConsumer() throws {
+        let nest = try checked(try gemm(5, 12, 4), [
+            .pack(tensor: "B", dimension: 1, block: 4), .split(stage: "C", loop: "j", factors: [4]),
+            .reorder(stage: "C", order: ["j.0", "i", "k", "j.1"]), .computeAt(stage: "B.packed", consumer: "C", loop: "j.0"),
+            .vectorize(stage: "C", loop: "j.1"),
+        ])
+        #expect(allocations(nest.body).map(\.buffer.shape) == [[1, 4, 4]])
+    }
+}
+
+/// Every store in a nest: the buffer, the loops around it and the tensors its value reads.
+func stores(in stmt: Stmt, inside loops: [Loop] = []) -> [(buffer: String, loops: [Loop], reads: Set<String>)] {
+    switch stmt {
+    case .loop(let loop): return stores(in: loop.body, inside: loops + [loop])
+    case .store(let name, _, let value): return [(name, loops, tensorsRead(by: value))]
+    case .allocate(_, let body), .letStmt(_, _, let body): return stores(in: body, inside: loops)
+    case .ifThenElse(_, let then, let otherwise): return stores(in: then, inside: loops) + (otherwise.map { stores(in: $0, inside: loops) } ?? [])
+    case .block(let stmts): return stmts.flatMap { stores(in: $0, inside: loops) }
+    }
+}
+
+/// Whether a statement has any conditional (a guard).
+func containsCondition(_ stmt: Stmt) -> Bool {
+    switch stmt {
+    case .loop(let loop): return containsCondition(loop.body)
+    case .store: return false
+    case .allocate(_, let body), .letStmt(_, _, let body): return containsCondition(body)
+    case .ifThenElse: return true
+    case .block(let stmts): return stmts.contains(where: containsCondition)
+    }
+}
