@@ -4,8 +4,18 @@ import HoneIR
 /// The OpenMP runtime (libgomp) that parallel loops call. It is loaded into
 /// this process on first use, so JIT-compiled kernels resolve `GOMP_parallel`
 /// here exactly as a linked object does with `-fopenmp`.
+///
+/// Idle threads sleep (`OMP_WAIT_POLICY=passive`) unless the environment
+/// says otherwise: libgomp's default spin-waiting is a little faster on an
+/// idle machine but collapses when another process holds a core (measured
+/// with bench-gemm on a loaded 2-core machine: gemm at 71% of OpenBLAS
+/// spinning, 102% sleeping; conv2d at 35% and 207% of im2col + sgemm).
 public enum OpenMP {
-    nonisolated(unsafe) private static let handle: UnsafeMutableRawPointer? = dlopen("libgomp.so.1", RTLD_NOW | RTLD_GLOBAL)
+    nonisolated(unsafe) private static let handle: UnsafeMutableRawPointer? = {
+        // libgomp reads its settings when it is loaded.
+        setenv("OMP_WAIT_POLICY", "passive", 0)
+        return dlopen("libgomp.so.1", RTLD_NOW | RTLD_GLOBAL)
+    }()
 
     /// Loads the runtime; throws when it is not installed.
     static func load() throws {
