@@ -13,6 +13,10 @@ public func cHeader(for kernel: Kernel, nest: LoopNest, target: HostTarget, uses
     lines.append(" * Every buffer is dense and row-major (last index fastest); the output is")
     lines.append(" * overwritten. Inputs are only read. Buffers must not overlap.")
     lines.append(" * Link with: cc your.c \(kernel.name).o -lm\(usesOpenMP ? " -fopenmp" : "")")
+    if usesOpenMP {
+        lines.append(" * Parallel loops run on libgomp (OMP_NUM_THREADS sets the thread count; on a")
+        lines.append(" * machine shared with other work, OMP_WAIT_POLICY=passive avoids spinning).")
+    }
     lines.append(" * The code uses the instructions of \(target.cpu); it needs a CPU that has them.")
     lines.append(" */")
     lines.append("#ifndef HONE_\(prefix)_H")
