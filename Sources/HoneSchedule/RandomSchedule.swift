@@ -62,7 +62,7 @@ public struct RandomScheduleGenerator: Sendable {
         public var maxUnrollExtent = 512
         /// Budget for `estimatedCodeSize` of the lowered nest: unroll steps
         /// are dropped, last first, until it fits (keeps compile times bounded).
-        public var maxCodeSize = 1024
+        public var maxCodeSize = 512
         /// How many more iterations than its points a stage's loops may run
         /// (splits by factors larger than what is left of a loop add empty,
         /// guarded iterations).
@@ -70,7 +70,7 @@ public struct RandomScheduleGenerator: Sendable {
         /// Budget for `parallelRegionsEntered` by the lowered nest: parallel
         /// steps are dropped, last first, until it fits (each entry wakes the
         /// thread team).
-        public var maxParallelRegions = 4096
+        public var maxParallelRegions = 256
 
         public init() {}
     }

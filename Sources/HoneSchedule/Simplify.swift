@@ -34,6 +34,15 @@ struct Simplifier {
                     return simplify(.letStmt(loop.variable, loop.min, loop.body))
                 }
                 context = context.binding(loop.variable, to: Interval(m, m + e - 1))
+                // A loop whose body is guarded by `v < c` stops at c: splits by
+                // factors larger than what is left of a loop (or of a region)
+                // leave such guards, and their dead iterations make LLVM's
+                // unroller build enormous code.
+                if m == 0, loop.kind == .serial || loop.kind == .unrolled, case .ifThenElse(let condition, _, nil) = loop.body,
+                   let live = liveIterations(of: loop.variable, under: simplify(condition)), live < e {
+                    loop.extent = .index(Int(max(live, 0)))
+                    return simplify(.loop(loop))
+                }
             } else {
                 context.ranges[loop.variable] = nil
             }
@@ -77,6 +86,27 @@ struct Simplifier {
             return .ifThenElse(c, simplifiedThen, simplify(otherwise))
         case .block(let stmts):
             return .sequence(stmts.map { simplify($0) }.filter { $0 != .block([]) })
+        }
+    }
+
+    /// How many iterations from 0 of loop `variable` can pass `condition`:
+    /// for a conjunct `a·v + rest < 0` with a > 0, none from the first `v`
+    /// where `a·v + min(rest) ≥ 0`. Nil when no conjunct bounds `v`.
+    func liveIterations(of variable: String, under condition: Expr) -> Int64? {
+        switch condition {
+        case .binary(.and, let a, let b):
+            let (x, y) = (liveIterations(of: variable, under: a), liveIterations(of: variable, under: b))
+            return x.map { l in y.map { min(l, $0) } ?? l } ?? y
+        case .binary(let op, let a, let b) where [.lt, .le, .gt, .ge].contains(op) && a.type == .index && b.type == .index:
+            // As `f < 0`.
+            let difference: Expr = op == .lt || op == .le ? .binary(.sub, a, b) : .binary(.sub, b, a)
+            guard var form = Linear(op == .le || op == .ge ? .binary(.sub, difference, .index(1)) : difference),
+                  let term = form.terms.first(where: { $0.atom == .variable(variable, .index) }), term.coefficient > 0 else { return nil }
+            form.terms.removeAll { $0.atom == .variable(variable, .index) }
+            guard let rest = context.interval(of: form.expression), abs(rest.lo) < Int64(1) << 40 else { return nil }
+            return Interval.floorDiv(-rest.lo + term.coefficient - 1, term.coefficient)
+        default:
+            return nil
         }
     }
 

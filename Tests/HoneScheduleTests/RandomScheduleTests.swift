@@ -25,7 +25,7 @@ import Testing
         var ran = 0, failed = 0
         var skipped: [String: Int] = [:]
         var steps: [String: Int] = [:]
-        var slowest = 0.0  // seconds to compile, run and check one schedule
+        var (slowest, slowestTrial) = (0.0, 0)  // seconds to compile, run and check one schedule
         let start = Date()
         for trial in 0..<trials {
             let variant = trial % variants.count
@@ -43,7 +43,7 @@ import Testing
             try? (schedule.json() + "\n").write(to: lastScheduleFile(name, kernel), atomically: false, encoding: .utf8)
             let started = Date()
             let result = try run(kernel, nest, compiler: compiler, seed: UInt64(trial + 1))
-            slowest = max(slowest, Date().timeIntervalSince(started))
+            if Date().timeIntervalSince(started) > slowest { (slowest, slowestTrial) = (Date().timeIntervalSince(started), trial) }
             ran += 1
             let passed = result.passed
             #expect(passed, "\(describe(kernel, schedule, result))")
@@ -55,7 +55,7 @@ import Testing
         let seconds = Date().timeIntervalSince(start)
         let skippedCount = skipped.values.reduce(0, +)
         print("RandomSchedule \(name): \(ran) schedules run, \(skippedCount) skipped at lowering\(skipped.isEmpty ? "" : " \(skipped)"), "
-              + "\(failed) failed, \(String(format: "%.1f", seconds)) s (slowest \(String(format: "%.2f", slowest)) s); steps: \(steps.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+              + "\(failed) failed, \(String(format: "%.1f", seconds)) s (slowest \(String(format: "%.2f", slowest)) s, trial \(slowestTrial)); steps: \(steps.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
         #expect(ran >= (ran + skippedCount) * 95 / 100, "too many schedules fail to lower: \(skipped)")
     }
 
@@ -97,21 +97,45 @@ import Testing
         #expect(nonDividing > 50 && larger > 10 && multiLevel > 50, "non-dividing \(nonDividing), larger \(larger), multi-level \(multiLevel)")
     }
 
-    @Test func generatedSchedulesStayWithinTheCodeSizeBudget() throws {
+    @Test func generatedSchedulesStayWithinTheirBudgets() throws {
         let kernel = try ShippedKernels.small("conv2d_bias_relu", variant: 2)
         var options = RandomScheduleGenerator.Options()
-        options.unroll = 0.9
-        options.unrollMaxStep = 0.9
-        options.maxCodeSize = 300
+        (options.unroll, options.unrollMaxStep, options.parallel) = (0.9, 0.9, 0.9)
+        (options.maxCodeSize, options.maxParallelRegions, options.maxIterationBlowup) = (300, 20, 4)
         var generator = RandomScheduleGenerator(kernel: kernel, seed: 3, options: options)
-        var unrolledSomething = false
+        var (unrolled, parallel) = (0, 0)
         for _ in 0..<100 {
             let schedule = generator.next()
-            guard let nest = try? lower(kernel, schedule: schedule) else { continue }
+            let scheduled = try ScheduledKernel(kernel, schedule: schedule)
+            let nest = try lower(scheduled)
             #expect(estimatedCodeSize(nest.body) <= 300 || !schedule.steps.contains { $0.kind.hasPrefix("unroll") }, "\(schedule.json())")
-            unrolledSomething = unrolledSomething || allLoops(nest.body).contains { $0.kind == .unrolled }
+            #expect(parallelRegionsEntered(nest.body) <= 20 || !schedule.steps.contains { $0.kind == "parallel" }, "\(schedule.json())")
+            for (name, state) in scheduled.states {
+                let points = state.initialLoops.reduce(1) { $0 * $1.extent }, iterations = state.loops.reduce(1) { $0 * $1.extent }
+                #expect(iterations <= 4 * points, "\(name): \(iterations) iterations for \(points) points")
+            }
+            unrolled += allLoops(nest.body).contains { $0.kind == .unrolled } ? 1 : 0
+            parallel += nest.body.containsParallelLoop ? 1 : 0
         }
-        #expect(unrolledSomething)
+        #expect(unrolled > 10 && parallel > 10, "unrolled \(unrolled), parallel \(parallel)")
+    }
+
+    @Test func budgetEstimatesCountWhatTheNestRepeats() throws {
+        let gemm = try ShippedKernels.load("gemm", ["M": 4, "N": 16, "K": 100])
+        // C = 0 (one unit) in loops j (16) and i (4): LLVM unrolls j, not both (64 units);
+        // the update (a store and 3 loads: 4 units) in k (100), j (16) and i (4): LLVM unrolls only i.
+        let plain = try lower(gemm)
+        #expect(estimatedCodeSize(plain.body) == 16 + 4 * 4)
+        // k.1 unrolled 10 times; the loops around it are too big to unroll.
+        let unrolled = try lower(gemm, schedule: Schedule([.split(stage: "C", loop: "k", factors: [10]), .unroll(stage: "C", loop: "k.1")]))
+        #expect(estimatedCodeSize(unrolled.body) == 16 + 4 * 10)
+        // 16 lanes are two vectors of 8; i is short enough to unroll.
+        let vectorized = try lower(gemm, schedule: Schedule([.reorder(stage: "C", order: ["i", "k", "j"]), .vectorize(stage: "C", loop: "j")]))
+        #expect(estimatedCodeSize(vectorized.body) == 2 * 4 + 4 * 2 * 4)
+        // A parallel loop inside loops of 4 and 100 iterations.
+        let inner = try lower(gemm, schedule: Schedule([.reorder(stage: "C", order: ["i", "k", "j"]), .parallel(stage: "C", loop: "j")]))
+        #expect(parallelRegionsEntered(inner.body) == 4 + 4 * 100)
+        #expect(parallelRegionsEntered(plain.body) == 0)
     }
 }
 

@@ -14,8 +14,10 @@ final class ParallelRunner: Sendable {
 
     init(threads: Int) { self.threads = max(1, threads) }
 
-    func run(tasks: Int, _ body: (Int) -> Void) {
-        if threads == 1 || tasks <= 1 {
+    /// Runs `body(0) ... body(tasks - 1)`, on this thread alone when
+    /// `parallel` is false (the same work, in order).
+    func run(tasks: Int, parallel: Bool = true, _ body: (Int) -> Void) {
+        if threads == 1 || tasks <= 1 || !parallel {
             for t in 0..<tasks { body(t) }
             return
         }

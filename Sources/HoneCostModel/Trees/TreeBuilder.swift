@@ -38,6 +38,8 @@ final class TreeBuilder: @unchecked Sendable {
     private var buffers: [UnsafeMutablePointer<SIMD2<Double>>] = []
     private var freeBuffers: [Int] = []
     private let maxBuffers: Int
+    /// Mean number of sparse entries per row (all blocks): a unit of work.
+    private let entriesPerRow: Int
     private let scratch: UnsafeMutablePointer<SIMD2<Double>>
     /// One slot per block for the running best of a split scan (see bestSplit).
     private let bestSlots: UnsafeMutablePointer<BestSlot>
@@ -57,6 +59,7 @@ final class TreeBuilder: @unchecked Sendable {
         bestSlots = .allocate(capacity: matrix.blocks.count * 8)  // 8 apart: no false sharing
         let budget = 256 << 20  // bytes of kept histograms
         maxBuffers = max(2, min(1 << min(maxDepth, 20), budget / max(1, matrix.totalBins * 16)))
+        entriesPerRow = matrix.blocks.reduce(0) { $0 + Int($1.rowStart[matrix.rowCount]) } / max(1, matrix.rowCount)
     }
 
     deinit {
@@ -139,9 +142,14 @@ final class TreeBuilder: @unchecked Sendable {
             var candidates = [Candidate](repeating: Candidate(), count: fresh.count * blocks)
             if !tasks.isEmpty {
                 let nodes = fresh, work = tasks
+                // Waking a sleeping worker costs tens of microseconds: small
+                // jobs (late splits of leaf-wise growth) run on this thread.
+                let rows = work.reduce(0) { $0 + nodes[$1.target].end - nodes[$1.target].begin }
+                let scans = work.reduce(0) { $0 + ($1.findTarget ? 1 : 0) + ($1.findSibling ? 1 : 0) }
+                let parallel = rows * entriesPerRow + scans * matrix.totalBins * 2 >= 200_000
                 candidates.withUnsafeMutableBufferPointer { out in
                     let out = UncheckedSendable(out)
-                    runner.run(tasks: blocks) { b in
+                    runner.run(tasks: blocks, parallel: parallel) { b in
                         self.process(work, nodes: nodes, block: b, gradients: gradients, allowed: allowedFeatures, candidates: out.value)
                     }
                 }
