@@ -62,8 +62,7 @@ say "building bench-costmodel (release)"
 BIN=$SCRATCH/release/bench-costmodel
 
 # 4. Alternate Hone and the libraries.
-OUT=$DATA/results
-rm -rf "$OUT" && mkdir -p "$OUT"
+OUT=$(mktemp -d "$DATA/run.XXXXXX")  # raw JSON lines of this run (concurrent runs don't mix)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 "$PY" "$HERE/compare.py" versions > "$OUT/versions.jsonl"
 for round in $(seq "$ROUNDS"); do
@@ -99,3 +98,5 @@ echo "Data: gen_dataset.py, 20,000 training rows x 164 features, 5,120 held-out 
 echo "Settings: learning rate 0.2; depth 6 (Hone, XGBoost) or 31 leaves grown best-first (Hone, LightGBM); Hone and XGBoost: lambda 1, min child weight 1, 256 bins; LightGBM: its defaults otherwise (lambda 0, min_data_in_leaf 20, 255 bins). Training times include binning; medians of $ROUNDS alternating runs; prediction: 1 thread, 102,400 rows"
 echo
 "$PY" "$HERE/compare.py" table "$OUT/versions.jsonl" "$OUT/hone.jsonl" "$OUT/libraries.jsonl"
+echo
+echo "Raw measurements: $OUT"
