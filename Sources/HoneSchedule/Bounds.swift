@@ -138,36 +138,13 @@ struct SplitAffine {
 /// The index lists of every load of `tensor` in `expr`.
 func loads(of tensor: String, in expr: Expr) -> [[Expr]] {
     var found: [[Expr]] = []
-    func visit(_ e: Expr) {
-        switch e {
-        case .int, .float, .variable: break
-        case .load(let name, let indices, _):
-            if name == tensor { found.append(indices) }
-            indices.forEach(visit)
-        case .unary(_, let a), .cast(_, let a): visit(a)
-        case .binary(_, let a, let b): visit(a); visit(b)
-        case .call(_, let args): args.forEach(visit)
-        case .select(let c, let a, let b): visit(c); visit(a); visit(b)
-        }
-    }
-    visit(expr)
+    expr.forEachNode { if case .load(tensor, let indices, _) = $0 { found.append(indices) } }
     return found
 }
 
 /// The variables an expression mentions.
 func variables(in expr: Expr) -> Set<String> {
     var names = Set<String>()
-    func visit(_ e: Expr) {
-        switch e {
-        case .int, .float: break
-        case .variable(let name, _): names.insert(name)
-        case .load(_, let indices, _): indices.forEach(visit)
-        case .unary(_, let a), .cast(_, let a): visit(a)
-        case .binary(_, let a, let b): visit(a); visit(b)
-        case .call(_, let args): args.forEach(visit)
-        case .select(let c, let a, let b): visit(c); visit(a); visit(b)
-        }
-    }
-    visit(expr)
+    expr.forEachNode { if case .variable(let name, _) = $0 { names.insert(name) } }
     return names
 }

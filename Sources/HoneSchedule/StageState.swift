@@ -169,36 +169,6 @@ public func substituteLoads(_ expr: Expr, _ replacement: (String, [Expr]) -> Exp
 /// The names of the tensors an expression reads.
 public func tensorsRead(by expr: Expr) -> Set<String> {
     var names = Set<String>()
-    func visit(_ e: Expr) {
-        switch e {
-        case .int, .float, .variable: break
-        case .load(let name, let indices, _):
-            names.insert(name)
-            indices.forEach(visit)
-        case .unary(_, let a), .cast(_, let a): visit(a)
-        case .binary(_, let a, let b): visit(a); visit(b)
-        case .call(_, let args): args.forEach(visit)
-        case .select(let c, let a, let b): visit(c); visit(a); visit(b)
-        }
-    }
-    visit(expr)
+    expr.forEachNode { if case .load(let name, _, _) = $0 { names.insert(name) } }
     return names
-}
-
-/// Replaces variable `name` by `value` throughout a statement (stopping where
-/// a loop or `let` binds the same name again).
-public func substitute(_ stmt: Stmt, _ name: String, with value: Expr) -> Stmt {
-    let replace = { (e: Expr) in substitute(e) { $0 == name ? value : nil } }
-    switch stmt {
-    case .loop(var loop):
-        loop.min = replace(loop.min)
-        loop.extent = replace(loop.extent)
-        if loop.variable != name { loop.body = substitute(loop.body, name, with: value) }
-        return .loop(loop)
-    case .store(let buffer, let indices, let v): return .store(buffer, indices.map(replace), replace(v))
-    case .allocate(let buffer, let body): return .allocate(buffer, substitute(body, name, with: value))
-    case .letStmt(let n, let v, let body): return .letStmt(n, replace(v), n == name ? body : substitute(body, name, with: value))
-    case .ifThenElse(let c, let t, let e): return .ifThenElse(replace(c), substitute(t, name, with: value), e.map { substitute($0, name, with: value) })
-    case .block(let stmts): return .block(stmts.map { substitute($0, name, with: value) })
-    }
 }

@@ -42,7 +42,7 @@ func parallelObjectLinksWithOpenMPAndMatchesTheInterpreter(name: String, overrid
     let symbols = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["nm", "-u", object])
     #expect(symbols.stdout.contains("GOMP_parallel"), "the object should call libgomp: \(symbols.stdout)")
 
-    try parallelDriver(for: kernel).write(to: directory.appendingPathComponent("driver.c"), atomically: true, encoding: .utf8)
+    try cDriverSource(for: kernel).write(to: directory.appendingPathComponent("driver.c"), atomically: true, encoding: .utf8)
     let cc = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
                             ["cc", "-O1", "driver.c", "\(name).o", "-fopenmp", "-lm", "-o", "driver"], in: directory)
     try #require(cc.status == 0, "cc failed: \(cc.stderr)")
@@ -60,42 +60,4 @@ func parallelObjectLinksWithOpenMPAndMatchesTheInterpreter(name: String, overrid
     let expected = try Interpreter.evaluate(kernel, inputs: inputs)
     let comparison = compare(actual: actual, expected: expected, type: output.type)
     #expect(comparison.passed, "\(comparison)")
-}
-
-/// A C program that reads each input from NAME.bin, calls the kernel through
-/// its header, and writes the output (first filled with NaN, so an element
-/// the kernel does not write fails) to NAME.bin.
-private func parallelDriver(for kernel: Kernel) -> String {
-    let arguments = kernel.arguments
-    var c = "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include \"\(kernel.name).h\"\n\n"
-    c += "static void *load(const char *path, size_t bytes) {\n  void *p = malloc(bytes ? bytes : 1); FILE *f = fopen(path, \"rb\");\n"
-    c += "  if (!f || fread(p, 1, bytes, f) != bytes) { fprintf(stderr, \"cannot read %s\\n\", path); exit(2); }\n  fclose(f); return p;\n}\n\n"
-    c += "int main(void) {\n"
-    for (i, t) in arguments.enumerated() {
-        if i < arguments.count - 1 {
-            c += "  \(t.type.cName) *\(t.name) = load(\"\(t.name).bin\", sizeof(\(t.type.cName)) * \(t.elementCount));\n"
-        } else {
-            c += "  \(t.type.cName) *\(t.name) = malloc(sizeof(\(t.type.cName)) * \(t.elementCount));\n"
-            c += "  for (int i = 0; i < \(t.elementCount); i++) \(t.name)[i] = NAN;\n"
-        }
-    }
-    c += "  \(kernel.name)(\(arguments.map(\.name).joined(separator: ", ")));\n"
-    let out = arguments.last!
-    c += "  FILE *f = fopen(\"\(out.name).bin\", \"wb\");\n  fwrite(\(out.name), sizeof(\(out.type.cName)), \(out.elementCount), f);\n"
-    c += "  fclose(f);\n  return 0;\n}\n"
-    return c
-}
-
-private func writeRawValues(_ values: [Double], _ type: ScalarType, to url: URL) throws {
-    let buffer = TensorBuffer(type: type, shape: [values.count])
-    buffer.fill(with: values)
-    try Data(bytes: buffer.pointer, count: values.count * type.byteSize).write(to: url)
-}
-
-private func readRawValues(_ url: URL, _ type: ScalarType, count: Int) throws -> [Double] {
-    let data = try Data(contentsOf: url)
-    try #require(data.count == count * type.byteSize)
-    let buffer = TensorBuffer(type: type, shape: [count])
-    data.withUnsafeBytes { buffer.pointer.copyMemory(from: $0.baseAddress!, byteCount: data.count) }
-    return buffer.values()
 }
