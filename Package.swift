@@ -20,7 +20,8 @@ let package = Package(
         .target(name: "HoneCodegen", dependencies: ["HoneIR", "CLLVM"]),
         .target(name: "HoneMeasure", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen"]),
         .target(name: "HoneCostModel", dependencies: ["HoneIR"]),
-        .target(name: "Hone", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen", "HoneMeasure", "HoneCostModel"]),
+        .target(name: "HoneSearch", dependencies: ["HoneIR", "HoneSchedule", "HoneMeasure", "HoneCostModel"]),
+        .target(name: "Hone", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen", "HoneMeasure", "HoneCostModel", "HoneSearch"]),
         .executableTarget(name: "hone", dependencies: [
             "Hone",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -31,5 +32,7 @@ let package = Package(
         .testTarget(name: "HoneScheduleTests", dependencies: ["Hone"]),
         .testTarget(name: "HoneMeasureTests", dependencies: ["Hone"]),
         .testTarget(name: "HoneCostModelTests", dependencies: ["HoneCostModel", "Hone"]),
+        .target(name: "HoneTestSupport", dependencies: ["Hone"], path: "Tests/HoneTestSupport"),
+        .testTarget(name: "HoneSearchTests", dependencies: ["Hone", "HoneTestSupport"]),
     ]
 )

@@ -5,3 +5,4 @@
 @_exported import HoneCodegen
 @_exported import HoneMeasure
 @_exported import HoneCostModel
+@_exported import HoneSearch

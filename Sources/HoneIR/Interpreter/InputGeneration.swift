@@ -25,7 +25,7 @@ public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable {
 
 /// FNV-1a over the UTF-8 bytes: a stable string hash (Swift's `Hasher` is
 /// seeded per process, so it cannot derive reproducible streams).
-func stableHash(_ s: String) -> UInt64 {
+public func stableHash(_ s: String) -> UInt64 {
     var h: UInt64 = 0xCBF2_9CE4_8422_2325
     for byte in s.utf8 {
         h ^= UInt64(byte)

@@ -1,0 +1,136 @@
+import HoneIR
+import HoneSchedule
+
+/// The sketches of a kernel, from rules applied to its stages from last to
+/// first (Ansor's sketch generation):
+///
+/// - **Multi-level tiling** for stages with data reuse (a reduction that
+///   reads a tensor missing one of its spatial loops: matmul, convolution).
+///   Either fused with a single elementwise consumer (the output), which is
+///   tiled and computes the stage at a tile loop, or, without such a
+///   consumer, with a `cache_write` stage as the register tile, or tiled
+///   alone (SSRSRS).
+/// - **Vectorized dimension**: the innermost spatial dimension, or any
+///   spatial dimension that indexes an operand directly (a convolution's
+///   output channels index its weights), with
+/// - **Packing** of such an operand along that dimension in blocks of the
+///   register tile, so the tile streams it with unit stride (OpenBLAS's
+///   packed panels; oneDNN's blocked weights).
+/// - **rfactor** of each reduction axis for reductions without reuse (row
+///   maxima and sums, norms), so the partial results are vector lanes.
+/// - Every other stage is tiled once, parallel on its outer loops and
+///   vectorized on its innermost spatial loop; an intermediate stage is
+///   inlined, computed at root, or computed at a loop of its only consumer
+///   (a decision).
+enum SketchRules {
+    /// The structural choice for one stage.
+    enum Variant: Hashable {
+        case multiLevel(stage: String, mode: TilingMode, vector: Int, pack: PackChoice?)
+        case rfactor(stage: String, axis: String)
+    }
+
+    enum TilingMode: Hashable {
+        case cacheWrite
+        case alone
+        case fused(consumer: String)
+    }
+
+    struct PackChoice: Hashable {
+        var tensor: String
+        var dimension: Int
+    }
+
+    static func sketches(for kernel: Kernel) -> [Sketch] {
+        var choices: [[Variant?]] = []
+        for stage in kernel.stages.reversed() {
+            if needsMultiLevelTiling(stage, kernel) {
+                var variants: [Variant?] = []
+                let modes: [TilingMode] = fusableConsumer(of: stage, kernel).map { [.fused(consumer: $0)] } ?? [.cacheWrite, .alone]
+                for mode in modes {
+                    for vector in vectorDimensions(stage, kernel) {
+                        for pack in [nil] + packChoices(stage, kernel, vector: vector) {
+                            variants.append(.multiLevel(stage: stage.name, mode: mode, vector: vector, pack: pack))
+                        }
+                    }
+                }
+                choices.append(variants)
+            } else if let reduction = stage.reduction {
+                choices.append([nil] + reduction.axes.filter { $0.extent > 1 }.map { .rfactor(stage: stage.name, axis: $0.name) })
+            }
+        }
+        var combinations: [[Variant]] = [[]]
+        for options in choices {
+            combinations = combinations.flatMap { partial in options.map { option in option.map { partial + [$0] } ?? partial } }
+        }
+        return combinations.compactMap { SketchBuilder(kernel: kernel, variants: $0).build() }
+    }
+
+    // MARK: Analyses of the kernel as written
+
+    /// The spatial index variables (extent > 1) that the load does not use.
+    static func missingSpatial(_ load: [Expr], _ stage: Stage, _ kernel: Kernel) -> [String] {
+        let shape = kernel.tensor(named: stage.name)!.shape
+        var used = Set<String>()
+        for index in load { index.forEachNode { if case .variable(let name, _) = $0 { used.insert(name) } } }
+        return zip(stage.indexVariables, shape).filter { $1 > 1 && !used.contains($0) }.map(\.0)
+    }
+
+    /// Ansor's rule: a reduction that reads a tensor missing one of its spatial loops reuses data.
+    static func needsMultiLevelTiling(_ stage: Stage, _ kernel: Kernel) -> Bool {
+        guard stage.reduction != nil, !stage.indexVariables.isEmpty else { return false }
+        var reuse = false
+        stage.value.forEachNode {
+            if case .load(_, let indices, _) = $0, !missingSpatial(indices, stage, kernel).isEmpty { reuse = true }
+        }
+        return reuse
+    }
+
+    /// The output, when it is the stage's only consumer and reads it point for point.
+    static func fusableConsumer(of stage: Stage, _ kernel: Kernel) -> String? {
+        let readers = kernel.stages.filter { tensorsRead(by: $0.value).contains(stage.name) }
+        guard readers.count == 1, let consumer = readers.first, consumer.name == kernel.output.name,
+              consumer.reduction == nil, consumer.indexVariables.count == stage.indexVariables.count else { return nil }
+        let point = consumer.indexVariables.map(Expr.indexVar)
+        var pointwise = true
+        consumer.value.forEachNode {
+            if case .load(stage.name, let indices, _) = $0, indices != point { pointwise = false }
+        }
+        return pointwise ? consumer.name : nil
+    }
+
+    /// Loads of input tensors as (tensor, indices).
+    static func inputLoads(_ stage: Stage, _ kernel: Kernel) -> [(String, [Expr])] {
+        var loads: [(String, [Expr])] = []
+        stage.value.forEachNode {
+            if case .load(let name, let indices, _) = $0, kernel.tensor(named: name)?.role == .input { loads.append((name, indices)) }
+        }
+        return loads
+    }
+
+    /// The innermost spatial dimension, and any other that indexes an input directly.
+    static func vectorDimensions(_ stage: Stage, _ kernel: Kernel) -> [Int] {
+        let last = stage.indexVariables.count - 1
+        var dimensions = [last]
+        let shape = kernel.tensor(named: stage.name)!.shape
+        for d in 0..<last where shape[d] >= 8 {
+            if inputLoads(stage, kernel).contains(where: { _, indices in indices.contains(.indexVar(stage.indexVariables[d])) }) {
+                dimensions.append(d)
+            }
+        }
+        return dimensions
+    }
+
+    /// Inputs indexed by the vectorized dimension's variable alone in one
+    /// dimension, and missing another spatial loop (so the tile streams them).
+    static func packChoices(_ stage: Stage, _ kernel: Kernel, vector: Int) -> [PackChoice] {
+        let variable = Expr.indexVar(stage.indexVariables[vector])
+        var choices: [PackChoice] = []
+        for (tensor, indices) in inputLoads(stage, kernel) where !missingSpatial(indices, stage, kernel).isEmpty {
+            guard let dimension = indices.firstIndex(of: variable) else { continue }
+            let choice = PackChoice(tensor: tensor, dimension: dimension)
+            if !choices.contains(choice) { choices.append(choice) }
+        }
+        // A tensor read twice in different ways cannot be packed for both.
+        return choices.filter { choice in inputLoads(stage, kernel).filter { $0.0 == choice.tensor }.allSatisfy { $0.1.firstIndex(of: variable) == choice.dimension } }
+    }
+}

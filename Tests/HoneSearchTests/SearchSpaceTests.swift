@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import Hone
+import HoneTestSupport
+
+/// The search space of every shipped kernel: its sketches, sampling,
+/// replay and mutation.
+@Suite struct SearchSpaceTests {
+    @Test(arguments: TestKernels.names)
+    func everyKernelHasSketchesWhoseCandidatesLower(name: String) throws {
+        let kernel = try TestKernels.small(name, variant: 1)
+        let space = SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2)
+        #expect(!space.sketches.isEmpty)
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<40 {
+            let candidate = space.sample(&rng)
+            #expect(space.isWellFormed(candidate))
+            let schedule = space.schedule(for: candidate)
+            #expect(throws: Never.self, "\(space.sketches[candidate.sketch].name)\n\(schedule.json())") { try lower(kernel, schedule: schedule) }
+        }
+    }
+
+    @Test func gemmSpaceContainsThePackedRegisterTile() throws {
+        let gemm = try TestKernels.load("gemm", ["M": 64, "N": 64, "K": 64])
+        let space = SearchSpace(kernel: gemm, vectorLanes: 16, threads: 2)
+        let names = space.sketches.map(\.name)
+        #expect(names.contains("C: cache_write, vector j, pack B[1]"), "\(names)")
+        #expect(names.contains("C: tiled, vector j"), "\(names)")
+    }
+
+    @Test func convolutionsCanVectorizeOutputChannels() throws {
+        let conv = try TestKernels.load("conv2d", ["C": 8, "H": 6, "W": 6, "F": 16])
+        let names = SearchSpace(kernel: conv, vectorLanes: 16).sketches.map(\.name)
+        #expect(names.contains("Y: cache_write, vector f, pack Wt[0]"), "\(names)")
+        #expect(names.contains("Y: cache_write, vector x"), "\(names)")
+    }
+
+    @Test func replayingDecisionsGivesTheSameSteps() throws {
+        let kernel = try TestKernels.small("conv2d_bias_relu", variant: 2)
+        let space = SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2)
+        var a = SplitMix64(seed: 3), b = SplitMix64(seed: 3)
+        for _ in 0..<20 {
+            let first = space.sample(&a), second = space.sample(&b)
+            #expect(first == second)
+            #expect(space.schedule(for: first) == space.schedule(for: second))
+        }
+    }
+
+    @Test(arguments: ["gemm", "conv2d", "softmax", "layernorm"])
+    func aMutationChangesExactlyOneDecision(name: String) throws {
+        let kernel = try TestKernels.small(name, variant: 0)
+        let space = SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2)
+        var rng = SplitMix64(seed: 11)
+        var mutated = 0
+        for _ in 0..<200 {
+            let candidate = space.sample(&rng)
+            guard let child = space.mutate(candidate, &rng) else { continue }
+            mutated += 1
+            #expect(child.sketch == candidate.sketch)
+            #expect(zip(child.decisions, candidate.decisions).filter { $0 != $1 }.count == 1)
+            #expect(space.isWellFormed(child))
+        }
+        #expect(mutated > 150)
+    }
+
+    /// Sampled and mutated candidates of every sketch compute what the interpreter computes.
+    @Test(arguments: TestKernels.names)
+    func sampledAndMutatedCandidatesAreCorrect(name: String) throws {
+        let compiler = try Compiler()
+        var rng = SplitMix64(seed: stableHash(name))
+        for variant in 0..<3 {
+            let kernel = try TestKernels.small(name, variant: variant)
+            let space = SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2)
+            for trial in 0..<12 {
+                var candidate = space.sample(&rng)
+                if trial % 2 == 1, let child = space.mutate(candidate, &rng) { candidate = child }
+                let schedule = space.schedule(for: candidate)
+                let verification = try runAndVerify(kernel, schedule, compiler: compiler, seed: UInt64(trial + 1))
+                #expect(verification.comparison.passed && verification.isComplete,
+                        "\(kernel.name) \(kernel.parameters): \(verification.summary)\n\(space.sketches[candidate.sketch].name)\n\(schedule.json())")
+            }
+        }
+    }
+}
