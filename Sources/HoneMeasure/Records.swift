@@ -7,7 +7,7 @@ import HoneSchedule
 ///     {"format":1,"hone_version":"0.1.0","timestamp":"2025-06-01T12:00:00.123Z",
 ///      "kernel":{"name":"gemm","hash":"…","parameters":{"M":1024,"N":1024,"K":1024}},
 ///      "target":{"cpu":"znver4","features_hash":"…","threads":2},"seed":1,
-///      "schedule":{"steps":[…]},
+///      "schedule":{"steps":[…]},"candidate":{"sketch":"…","decisions":[[…]],"strategy":"evolutionary"},
 ///      "result":{"median_s":…,"min_s":…,"spread":…,"samples_s":[…],"number":3,"max_abs_error":…,"compile_s":…}}
 ///
 /// (on one line), or `"error":{"kind":"runtime_crash","message":"SIGSEGV …"}`
@@ -33,6 +33,9 @@ public struct MeasureRecord: Hashable, Sendable {
     public var compileSeconds: Double?
     /// The 1-based line it was read from (nil for a record not read from a file).
     public var line: Int?
+    /// How a search produced the schedule, as compact JSON (the sketch and its
+    /// decisions, the strategy); nil for schedules measured outside a search.
+    public var candidate: String?
 
     public init(kernel: KernelIdentity, target: TargetInfo, seed: UInt64, schedule: Schedule,
                 timing: Timing?, error: MeasureError?, maxAbsError: Double? = nil, compileSeconds: Double? = nil,
@@ -86,6 +89,7 @@ public struct MeasureRecord: Hashable, Sendable {
         w.raw(",\"threads\":"); w.number(target.threads)
         w.raw("},\"seed\":"); w.number(seed)
         w.raw(",\"schedule\":"); w.raw(scheduleJSON)
+        if let candidate { w.raw(",\"candidate\":"); w.raw(candidate) }
         if let timing {
             w.raw(",\"result\":{\"median_s\":"); w.number(timing.median)
             w.raw(",\"min_s\":"); w.number(timing.minimum)
@@ -173,6 +177,9 @@ struct RecordDecoder {
                 sawSchedule = true
                 let range = try s.rawValue()
                 r.scheduleJSON = String(decoding: UnsafeBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
+            } else if key.spells("candidate") {
+                let range = try s.rawValue()
+                r.candidate = String(decoding: UnsafeBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
             } else if key.spells("result") {
                 hasResult = true
                 try s.members { s, key in

@@ -12,7 +12,7 @@ struct HoneCommand: ParsableCommand {
             a loop nest, compiles it with LLVM for the host CPU, runs it, and checks its \
             output against a reference interpreter.
             """,
-        subcommands: [RunCommand.self, IRCommand.self, CompileCommand.self, MeasureCommand.self, RecordsCommand.self, FeaturesCommand.self, WorkerCommand.self])
+        subcommands: [RunCommand.self, IRCommand.self, CompileCommand.self, MeasureCommand.self, TuneCommand.self, RecordsCommand.self, FeaturesCommand.self, WorkerCommand.self])
 }
 
 /// The kernel file and parameter overrides every subcommand takes.
@@ -24,12 +24,33 @@ struct KernelOptions: ParsableArguments {
         "Override parameters, e.g. --set M=512,N=256 (repeatable).", valueName: "NAME=VALUE,..."))
     var overrides: [String] = []
 
-    func load() throws -> Kernel {
+    /// The `--set` values, later ones winning.
+    func parsedOverrides() throws -> [String: Int] {
         var values: [String: Int] = [:]
         for text in overrides {
             values.merge(try parseParameterOverrides(text)) { _, new in new }
         }
-        return try Kernel.load(path: kernel, overrides: values)
+        return values
+    }
+
+    /// The kernel, refused before anything is allocated when its tensors
+    /// cannot fit in this machine's memory.
+    func load() throws -> Kernel {
+        let kernel = try Kernel.load(path: self.kernel, overrides: try parsedOverrides())
+        try checkFitsInMemory(kernel)
+        return kernel
+    }
+}
+
+/// Throws when the kernel's tensors (inputs, intermediates, output) need more
+/// than this machine's physical memory.
+func checkFitsInMemory(_ kernel: Kernel) throws {
+    var bytes = 0.0
+    for tensor in kernel.tensors { bytes += Double(tensor.type.byteSize) * tensor.shape.reduce(1.0) { $0 * Double($1) } }
+    let available = Double(ProcessInfo.processInfo.physicalMemory)
+    guard bytes <= available * 0.75 else {
+        let parameters = kernel.parameters.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
+        throw HoneError("\(kernel.name) (\(parameters)) needs \(formatCount(bytes))B for its tensors; this machine has \(formatCount(available))B of memory")
     }
 }
 

@@ -79,9 +79,8 @@ struct MeasureCommand: ParsableCommand {
 
     /// Returns whether the run was interrupted.
     private func measureAll() throws -> Bool {
-        var overrides: [String: Int] = [:]
-        for text in kernelOptions.overrides { overrides.merge(try parseParameterOverrides(text)) { _, new in new } }
-        let task = try MeasureTask(path: kernelOptions.kernel, overrides: overrides, seed: inputSeed)
+        _ = try kernelOptions.load()  // refuses a kernel too large for this machine before the worker allocates it
+        let task = try MeasureTask(path: kernelOptions.kernel, overrides: try kernelOptions.parsedOverrides(), seed: inputSeed)
         let faults = try (inject ?? "").split(separator: ",").map { name -> Fault in
             guard let fault = Fault(rawValue: String(name)) else {
                 throw HoneError("unknown fault '\(name)'; expected one of \(Fault.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -1,0 +1,29 @@
+import Foundation
+
+/// How a search produced a measured schedule, kept in its record: the
+/// sketch (by name, which is stable) and the decisions, so a later run can
+/// resume from the candidate and mutate it, and the strategy, so tuning
+/// curves can tell the strategies apart.
+public struct CandidateTrace: Codable, Hashable, Sendable {
+    public var sketch: String?
+    public var decisions: [[Int]]?
+    /// `evolutionary`, `random`, `final` (re-measured with the full protocol) or `default`.
+    public var strategy: String
+
+    public init(sketch: String?, decisions: [[Int]]?, strategy: String) {
+        self.sketch = sketch
+        self.decisions = decisions
+        self.strategy = strategy
+    }
+
+    public init?(json: String) {
+        guard let trace = try? JSONDecoder().decode(CandidateTrace.self, from: Data(json.utf8)) else { return nil }
+        self = trace
+    }
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}

@@ -1,0 +1,320 @@
+import Foundation
+import HoneIR
+import HoneMeasure
+import HoneSchedule
+
+/// What the tuning loop needs from measurement.
+public protocol TuningMeasurer: AnyObject {
+    /// One result per schedule, in order, with the search's cheap protocol or
+    /// (`final`) the full one. Fewer results only when asked to stop.
+    func measure(_ schedules: [Schedule], final: Bool) -> [MeasureResult]
+}
+
+/// Where measured candidates are kept: read once at the start (resume), appended per batch.
+public protocol TuningRecordStore: AnyObject {
+    /// The records of the tuned kernel on this target, oldest first.
+    func history() throws -> [MeasureRecord]
+    func append(_ records: [MeasureRecord]) throws
+}
+
+public struct TuningOptions: Hashable, Sendable {
+    public enum Strategy: String, Hashable, Sendable, CaseIterable {
+        /// Evolution scored by the cost model, retrained after every batch.
+        case evolutionary
+        /// Sketches with random annotation and no model: the ablation baseline.
+        case random
+    }
+
+    /// Candidates to measure in this run (earlier records do not count).
+    public var trials: Int
+    /// Seconds this run may take; nil: no limit.
+    public var timeBudget: Double?
+    public var strategy: Strategy = .evolutionary
+    public var seed: UInt64 = 1
+    /// Candidates measured between two trainings of the model.
+    public var batchSize = 16
+    public var population = 512
+    public var generations = 4
+    /// The fraction of each batch drawn at random instead of from the search.
+    public var epsilon = 0.05
+    /// The best candidates re-measured with the full protocol at the end.
+    public var finalists = 3
+    /// Candidates whose loop nest is larger than this (`estimatedCodeSize`) are not proposed.
+    public var maxCodeSize = 2048
+
+    public init(trials: Int) { self.trials = trials }
+}
+
+/// A snapshot after each batch.
+public struct TuningProgress: Sendable {
+    public var trials: Int
+    public var plannedTrials: Int
+    public var errors: Int
+    /// The best median seconds measured so far (this run or earlier records).
+    public var bestSeconds: Double?
+    public var elapsed: Double
+    /// Spearman correlation of the model's scores and the measured speeds of the last batch (nil while the model is random).
+    public var batchSpearman: Double?
+}
+
+/// Where a tuning run's wall-clock time went, in seconds.
+public struct TuningTime: Sendable {
+    public var compiling = 0.0
+    public var running = 0.0
+    public var verifying = 0.0
+    /// Worker and protocol overhead: measuring minus the phases above.
+    public var measuringOther = 0.0
+    public var searching = 0.0
+    public var training = 0.0
+    public var total = 0.0
+}
+
+public struct TuningResult: Sendable {
+    public var best: MeasureRecord?
+    /// Candidates measured by the search in this run.
+    public var trials: Int
+    public var errors: Int
+    public var interrupted: Bool
+    public var time: TuningTime
+    /// Problems that did not stop the run (records that no longer replay, failed trainings).
+    public var warnings: [String]
+}
+
+/// The tuning loop: propose a batch (evolutionary search or random
+/// sampling), measure it, keep the records, retrain the model; at the end,
+/// re-measure the best few with the full protocol and pick the best by
+/// that. Records already in the store are the starting point: they train
+/// the model, seed the population, and are never measured again.
+public final class Tuner {
+    public let space: SearchSpace
+    public let task: MeasureTask
+    public let target: TargetInfo
+    public let options: TuningOptions
+    let measurer: TuningMeasurer
+    let store: TuningRecordStore
+    let model: SearchModel
+    public var onProgress: ((TuningProgress) -> Void)?
+    public var onLog: ((String) -> Void)?
+
+    private let features: FeatureCache
+    private var measured: Set<Schedule> = []
+    /// Every measured schedule with its median (nil: failed) and, for the search's own, its candidate.
+    private var history: [(schedule: Schedule, seconds: Double?, tooSlow: Bool, candidate: Candidate?)] = []
+    private var rng: SplitMix64
+    private var warnings: [String] = []
+
+    public init(space: SearchSpace, task: MeasureTask, target: TargetInfo, measurer: TuningMeasurer,
+                store: TuningRecordStore, model: SearchModel, options: TuningOptions) {
+        self.space = space
+        self.task = task
+        self.target = target
+        self.measurer = measurer
+        self.store = store
+        self.model = model
+        self.options = options
+        features = FeatureCache(kernel: space.kernel, maxCodeSize: options.maxCodeSize)
+        rng = SplitMix64(seed: options.seed)
+    }
+
+    public func run(stop: StopFlag) throws -> TuningResult {
+        let start = Date()
+        var time = TuningTime()
+        try loadHistory()
+        time.training += seconds { retrain() }
+
+        var trials = 0, errors = 0
+        var lastSpearman: Double?
+        func timeLeft() -> Bool { options.timeBudget.map { Date().timeIntervalSince(start) < $0 } ?? true }
+        while trials < options.trials && !stop.isStopped && timeLeft() {
+            var batch: [Candidate] = []
+            time.searching += seconds { batch = nextBatch(min(options.batchSize, options.trials - trials)) }
+            guard !batch.isEmpty else {
+                log("no unmeasured candidate left to propose; stopping")
+                break
+            }
+            let schedules = batch.map(space.schedule)
+            let predicted = options.strategy == .evolutionary ? model.predict(features.features(schedules).map { $0 ?? [] }) : nil
+            let measureStart = Date()
+            let results = measurer.measure(schedules, final: false)
+            var phases = PhaseTimes()
+            for r in results { phases = phases + r.phases }
+            time.compiling += phases.compiling
+            time.running += phases.running
+            time.verifying += phases.verifying
+            time.measuringOther += Date().timeIntervalSince(measureStart) - phases.compiling - phases.running - phases.verifying
+            try store.append(zip(batch, results).map { record($1, schedule: space.schedule(for: $0), candidate: $0, strategy: options.strategy.rawValue) })
+            for (candidate, result) in zip(batch, results) {
+                trials += 1
+                if result.seconds == nil { errors += 1 }
+                add(space.schedule(for: candidate), result, candidate)
+            }
+            if let predicted, hasTrainedModel {
+                lastSpearman = spearman(Array(predicted.prefix(results.count)), results.map { $0.seconds.map { 1 / $0 } ?? 0 })
+            }
+            time.training += seconds { retrain() }
+            onProgress?(TuningProgress(trials: trials, plannedTrials: options.trials, errors: errors, bestSeconds: bestSeconds,
+                                       elapsed: Date().timeIntervalSince(start), batchSpearman: lastSpearman))
+            if results.count < batch.count { break }  // stopped mid-batch
+        }
+
+        let interrupted = stop.isStopped
+        var best = bestRecord
+        if !interrupted, options.finalists > 0, !finalists.isEmpty {
+            let chosen = finalists
+            log("re-measuring the best \(chosen.count) with the full protocol")
+            let results = measurer.measure(chosen, final: true)
+            let records = zip(chosen, results).map { record($1, schedule: $0, candidate: candidate(for: $0), strategy: "final") }
+            try store.append(records)
+            if let fastest = records.filter({ $0.seconds != nil }).min(by: { $0.seconds! < $1.seconds! }) { best = fastest }
+        }
+        time.total = Date().timeIntervalSince(start)
+        return TuningResult(best: best, trials: trials, errors: errors, interrupted: interrupted, time: time, warnings: warnings)
+    }
+
+    // MARK: History
+
+    private func loadHistory() throws {
+        let records = try store.history()
+        let sketchIndex = Dictionary(space.sketches.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for r in records where r.kernel.key == task.identity.key && r.target == target {
+            guard let schedule = try? r.schedule() else {
+                warn("\(r.line.map { "record \($0)" } ?? "a record"): its schedule cannot be read; skipped")
+                continue
+            }
+            var candidate: Candidate?
+            if let trace = r.candidate.flatMap(CandidateTrace.init(json:)), let name = trace.sketch, let decisions = trace.decisions, let index = sketchIndex[name] {
+                let c = Candidate(sketch: index, decisions: decisions)
+                if space.isWellFormed(c) && space.schedule(for: c) == schedule { candidate = c }
+            }
+            add(schedule, r, candidate)
+        }
+        if !history.isEmpty {
+            log("resuming from \(history.count) measured candidate\(history.count == 1 ? "" : "s")"
+                + (bestSeconds.map { ", best \(formatDuration($0))" } ?? ""))
+        }
+    }
+
+    private func add(_ schedule: Schedule, _ result: MeasureResult, _ candidate: Candidate?) {
+        measured.insert(schedule)
+        history.append((schedule, result.seconds, result.error?.kind == .runTimeout, candidate))
+    }
+
+    private func add(_ schedule: Schedule, _ record: MeasureRecord, _ candidate: Candidate?) {
+        measured.insert(schedule)
+        history.append((schedule, record.seconds, record.error?.kind == .runTimeout, candidate))
+    }
+
+    private var bestSeconds: Double? { history.compactMap(\.seconds).min() }
+
+    private var bestRecord: MeasureRecord? {
+        guard let best = history.filter({ $0.seconds != nil }).min(by: { $0.seconds! < $1.seconds! }) else { return nil }
+        return MeasureRecord(kernel: task.identity, target: target, seed: task.seed, schedule: best.schedule,
+                             timing: Timing(samples: [best.seconds!], number: 1), error: nil)
+    }
+
+    /// The fastest distinct schedules measured so far.
+    private var finalists: [Schedule] {
+        var seen = Set<Schedule>()
+        return history.filter { $0.seconds != nil }.sorted { $0.seconds! < $1.seconds! }.map(\.schedule)
+            .filter { seen.insert($0).inserted }.prefix(options.finalists).map { $0 }
+    }
+
+    private func candidate(for schedule: Schedule) -> Candidate? { history.first { $0.schedule == schedule && $0.candidate != nil }?.candidate }
+
+    // MARK: Proposals
+
+    private func nextBatch(_ count: Int) -> [Candidate] {
+        var chosen: [Candidate] = []
+        var taken = Set<Schedule>()
+        func take(_ c: Candidate) -> Bool {
+            let s = space.schedule(for: c)
+            guard !measured.contains(s), !taken.contains(s), features.features([s])[0] != nil else { return false }
+            taken.insert(s)
+            chosen.append(c)
+            return true
+        }
+        var randomCount = count
+        if options.strategy == .evolutionary {
+            randomCount = history.count < 2 * options.batchSize ? count : Int((Double(count) * options.epsilon).rounded())
+            let seeds = history.filter { $0.seconds != nil && $0.candidate != nil }.sorted { $0.seconds! < $1.seconds! }.map { $0.candidate! }
+            var search = EvolutionarySearch(space: space, options: .init())
+            search.options.population = options.population
+            search.options.generations = options.generations
+            let proposals = search.propose(count: count * 2, seeds: seeds, isMeasured: { self.measured.contains($0) },
+                                           model: model, features: features, rng: &rng)
+            for c in proposals where chosen.count < count - randomCount { _ = take(c) }
+        }
+        // Random picks (all of them for the random strategy, and while the model knows nothing).
+        var attempts = 0
+        while chosen.count < count && attempts < 200 * count {
+            attempts += 1
+            _ = take(space.sample(&rng))
+        }
+        if chosen.count < count && attempts >= 200 * count {
+            log("sampling found only \(chosen.count) of \(count) new valid candidates in \(attempts) tries")
+        }
+        return chosen
+    }
+
+    // MARK: Model
+
+    private var hasTrainedModel: Bool { (model as? TreeSearchModel)?.trees != nil || !(model is TreeSearchModel) }
+
+    private func retrain() {
+        guard options.strategy == .evolutionary else { return }
+        let usable = history.filter { $0.seconds != nil || $0.tooSlow }
+        guard let best = bestSeconds else { return }
+        let rows = features.features(usable.map(\.schedule))
+        var programs: [[[Float]]] = [], labels: [Float] = []
+        for (entry, r) in zip(usable, rows) {
+            guard let r else { continue }
+            programs.append(r)
+            labels.append(entry.seconds.map { Float(best / $0) } ?? 0)
+        }
+        model.update(programs: programs, relativeThroughput: labels)
+        if let error = (model as? TreeSearchModel)?.lastError { warn("training the cost model failed: \(error)") }
+    }
+
+    // MARK: Records
+
+    private func record(_ result: MeasureResult, schedule: Schedule, candidate: Candidate?, strategy: String) -> MeasureRecord {
+        var r = MeasureRecord(kernel: task.identity, target: target, seed: task.seed, schedule: schedule,
+                              timing: result.timing, error: result.error, maxAbsError: result.maxAbsError ?? result.error?.maxAbsError,
+                              compileSeconds: result.phases.compiling > 0 ? result.phases.compiling : nil)
+        r.candidate = CandidateTrace(sketch: candidate.map { space.sketches[$0.sketch].name }, decisions: candidate?.decisions, strategy: strategy).json
+        return r
+    }
+
+    private func log(_ message: String) { onLog?(message) }
+
+    private func warn(_ message: String) {
+        warnings.append(message)
+        log("warning: \(message)")
+    }
+}
+
+/// Spearman's rank correlation (average ranks for ties); nil for fewer than 3 points.
+func spearman(_ a: [Float], _ b: [Double]) -> Double? {
+    guard a.count == b.count, a.count >= 3 else { return nil }
+    func ranks<T: Comparable>(_ v: [T]) -> [Double] {
+        let order = v.indices.sorted { v[$0] < v[$1] }
+        var r = [Double](repeating: 0, count: v.count)
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
+            for k in i...j { r[order[k]] = Double(i + j) / 2 }
+            i = j + 1
+        }
+        return r
+    }
+    let ra = ranks(a), rb = ranks(b)
+    let ma = ra.reduce(0, +) / Double(ra.count), mb = rb.reduce(0, +) / Double(rb.count)
+    var num = 0.0, da = 0.0, db = 0.0
+    for i in ra.indices {
+        num += (ra[i] - ma) * (rb[i] - mb)
+        da += (ra[i] - ma) * (ra[i] - ma)
+        db += (rb[i] - mb) * (rb[i] - mb)
+    }
+    return da > 0 && db > 0 ? num / (da * db).squareRoot() : nil
+}

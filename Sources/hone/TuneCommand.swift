@@ -1,0 +1,289 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Hone
+
+struct TuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tune",
+        abstract: "Search for a fast schedule of a kernel; write it, its object file and header, and a tuning curve.",
+        discussion: """
+            Candidates come from sketches (Ansor-style rules: multi-level tiling with a register \
+            tile, packing, rfactor, fusion) with sampled decisions; an evolutionary search scored \
+            by a gradient-boosted-tree cost model, retrained after every batch, picks what to \
+            measure. Every candidate is compiled, checked against a reference output and timed in \
+            a worker process; records are appended to the records file after every batch, so \
+            running the same command again resumes (nothing is measured twice). At the end the \
+            best few are re-measured with the full protocol. Ctrl-C stops after the current \
+            candidate and still writes the best so far.
+            Outputs (default folder tuned/): NAME.schedule.json, NAME.o + NAME.h, NAME.curve.svg, NAME.jsonl.
+            Example: hone tune Kernels/gemm.hone --trials 300
+                     hone tune Kernels/conv2d.hone --time-budget 5m -o conv.o
+            """)
+
+    @OptionGroup var kernelOptions: KernelOptions
+
+    @Option(help: "Candidates to measure in this run.")
+    var trials: Int = 200
+
+    @Option(help: ArgumentHelp("Stop after this long (e.g. 90s, 10m, 1h; plain numbers are seconds).", valueName: "duration"))
+    var timeBudget: String?
+
+    @Option(help: ArgumentHelp("The records file (JSON Lines) to resume from and append to (default: tuned/NAME.jsonl).", valueName: "file"))
+    var records: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The object file to write (default: tuned/NAME.o; the header goes next to it).", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Where to write the best schedule (default: tuned/NAME.schedule.json).", valueName: "file"))
+    var scheduleOut: String?
+
+    @Option(help: ArgumentHelp("Where to write the tuning curve (default: tuned/NAME.curve.svg).", valueName: "file"))
+    var curveOut: String?
+
+    @Option(help: "Search strategy: evolutionary (model-guided) or random (the ablation baseline).")
+    var strategy: String = "evolutionary"
+
+    @Option(help: "Seed of the search.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Threads for parallel loops (default: one per core).")
+    var threads: Int?
+
+    @Option(help: "Candidates measured between two trainings of the cost model.")
+    var batch: Int = 16
+
+    @Option(help: "Population of the evolutionary search.")
+    var population: Int = 512
+
+    @Option(help: "Seconds a candidate may take to compile.")
+    var compileTimeout: Double = 30
+
+    func validate() throws {
+        guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard population >= 8 else { throw ValidationError("--population must be at least 8") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard TuningOptions.Strategy(rawValue: strategy) != nil else {
+            throw ValidationError("--strategy must be one of: \(TuningOptions.Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let timeBudget, parseDuration(timeBudget) == nil {
+            throw ValidationError("--time-budget: '\(timeBudget)' is not a duration (e.g. 90s, 10m, 1h)")
+        }
+    }
+
+    func run() throws {
+        var interrupted = false
+        try reportingErrors { interrupted = try tune() }
+        if interrupted { throw ExitCode(130) }
+    }
+
+    /// Returns whether the run was interrupted.
+    private func tune() throws -> Bool {
+        let kernel = try kernelOptions.load()
+        let task = try MeasureTask(path: kernelOptions.kernel, overrides: try kernelOptions.parsedOverrides(), seed: 1)
+        let name = kernel.name
+        let recordsPath = records ?? "tuned/\(name).jsonl"
+        let objectPath = output ?? "tuned/\(name).o"
+        let headerPath = (objectPath.hasSuffix(".o") ? String(objectPath.dropLast(2)) : objectPath) + ".h"
+        let schedulePath = scheduleOut ?? "tuned/\(name).schedule.json"
+        let curvePath = curveOut ?? "tuned/\(name).curve.svg"
+        for path in [recordsPath, objectPath, schedulePath, curvePath] { try createParentFolder(of: path) }
+
+        let threadCount = threads ?? OpenMP.threadCount
+        let target = TargetInfo.current(threads: threads)
+        let space = SearchSpace(kernel: kernel, vectorLanes: HostTarget.host.float32Lanes, threads: threadCount)
+        var options = TuningOptions(trials: trials)
+        options.strategy = TuningOptions.Strategy(rawValue: strategy)!
+        options.seed = seed
+        options.batchSize = batch
+        options.population = population
+        options.timeBudget = timeBudget.flatMap(parseDuration)
+
+        let stop = StopFlag()
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            if stop.isStopped {
+                stop.abort()
+                printError("\ninterrupted again: abandoning the current candidate")
+            } else {
+                stop.stop()
+                printError("\ninterrupted: stopping after the current candidate (Ctrl-C again to abandon it)")
+            }
+        }
+        source.resume()
+        defer { source.cancel() }
+
+        let worker = WorkerMeasurer(options: MeasureOptions(threads: threads, compileTimeout: compileTimeout), stopFlag: stop)
+        worker.log = { printError("  note: \($0)") }
+        defer { worker.shutDown() }
+        let measurer = WorkerTuningMeasurer(worker: worker, task: task)
+        let store = RecordsFileStore(path: recordsPath)
+        let model = TreeSearchModel(seed: seed, threads: threadCount)
+        let tuner = Tuner(space: space, task: task, target: target, measurer: measurer, store: store, model: model, options: options)
+
+        let flops = Double(max(KernelCost(kernel).flops, 1))
+        let progress = ProgressLine(planned: trials, budget: options.timeBudget, flops: flops)
+        measurer.onResult = { progress.candidateDone($0) }
+        tuner.onProgress = { progress.batchDone($0) }
+        tuner.onLog = { progress.log($0) }
+
+        print("tuning \(task.identity) on \(target): \(space.sketches.count) sketch\(space.sketches.count == 1 ? "" : "es"), "
+              + "\(options.strategy.rawValue) search, \(trials) trials\(options.timeBudget.map { " or \(formatElapsed($0))" } ?? ""); records: \(recordsPath)")
+        let result = try tuner.run(stop: stop)
+        printWarnings(store.warnings)
+        progress.finish()
+
+        guard let best = result.best, let bestSchedule = try? best.schedule(), let bestSeconds = best.seconds else {
+            throw HoneError("no candidate was measured successfully (\(result.errors) errors); see \(recordsPath)")
+        }
+        var defaultSeconds = try? RecordsLog.load(path: recordsPath).records.first {
+            $0.kernel.key == task.identity.key && $0.target == target && $0.candidate.flatMap(CandidateTrace.init(json:))?.strategy == "default"
+        }?.seconds
+        if defaultSeconds == nil && !stop.isStopped {
+            // One run after the verification run: the default schedule is slow, and only its order of magnitude matters here.
+            worker.options.timing = TimingOptions(warmupRuns: 0, repeats: 1, minRepeatSeconds: 0)
+            worker.options.slowFactor = 1e9
+            if let measured = worker.measure(MeasureInput(task: task, schedule: .default)) {
+                var record = MeasureRecord(MeasureInput(task: task, schedule: .default), measured, target: target)
+                record.candidate = CandidateTrace(sketch: nil, decisions: nil, strategy: "default").json
+                try RecordsLog(path: recordsPath).append([record])
+                defaultSeconds = measured.seconds
+            }
+        }
+
+        // The outputs: schedule with provenance, object and header, curve.
+        try writeSchedule(bestSchedule, seconds: bestSeconds, kernel: kernel, target: target, to: schedulePath)
+        let compiler = try Compiler()
+        let nest = try lower(kernel, schedule: bestSchedule)
+        try compiler.writeObject(nest, to: objectPath)
+        let usesOpenMP = nest.body.containsParallelLoop
+        try write(cHeader(for: kernel, nest: nest, target: compiler.target, usesOpenMP: usesOpenMP), to: headerPath)
+        let history = try RecordsLog.load(path: recordsPath).records.filter { $0.kernel.key == task.identity.key && $0.target == target }
+        try write(TuningCurve(title: "\(task.identity) on \(target.cpu), \(target.threads) thread\(target.threads == 1 ? "" : "s")",
+                              records: history, flops: Int(flops)).svg, to: curvePath)
+
+        let t = result.time
+        print("best: \(formatDuration(bestSeconds)), \(String(format: "%.1f", flops / bestSeconds / 1e9)) GFLOP/s"
+              + (defaultSeconds.map { String(format: ", %.1fx the default schedule (%@)", $0 / bestSeconds, formatDuration($0)) } ?? ""))
+        print("measured \(result.trials) candidates (\(result.errors) errors) in \(formatElapsed(t.total)): "
+              + String(format: "%.2f trials/s", Double(result.trials) / max(t.total, 1e-9)))
+        print("time: compile \(formatElapsed(t.compiling)), run \(formatElapsed(t.running)), verify \(formatElapsed(t.verifying)), "
+              + "worker and protocol \(formatElapsed(t.measuringOther)), search \(formatElapsed(t.searching)), train \(formatElapsed(t.training))")
+        print("wrote \(schedulePath), \(objectPath), \(headerPath), \(curvePath)")
+        print("link: cc -O2 main.c \(objectPath) -lm\(usesOpenMP ? " -fopenmp" : "")   (declarations in \(headerPath))")
+        if result.interrupted {
+            printError("interrupted: \(result.trials) candidates measured this run are in \(recordsPath); the best so far was written")
+        }
+        return result.interrupted
+    }
+
+    private func writeSchedule(_ schedule: Schedule, seconds: Double, kernel: Kernel, target: TargetInfo, to path: String) throws {
+        let steps = schedule.json().split(separator: "\n").dropFirst().dropLast().joined(separator: "\n")
+        let parameters = kernel.parameters.map { "\"\($0.name)\": \($0.value)" }.joined(separator: ", ")
+        let date = ISO8601DateFormatter().string(from: Date())
+        let text = """
+            {
+              "generated_by": "hone tune \(honeVersion)",
+              "date": "\(date)",
+              "kernel": {"name": "\(kernel.name)", "parameters": {\(parameters)}},
+              "target": {"cpu": "\(target.cpu)", "features_hash": "\(target.featuresHash)", "threads": \(target.threads)},
+              "median_s": \(seconds),
+            \(steps)
+            }
+
+            """
+        try write(text, to: path)
+    }
+}
+
+/// The live status of a tune: one line rewritten in place on a terminal, plain log lines otherwise.
+private final class ProgressLine {
+    let planned: Int
+    let budget: Double?
+    let flops: Double
+    let start = Date()
+    let isTerminal = isatty(STDOUT_FILENO) != 0
+    var measured = 0
+    var best: Double?
+    var lastLength = 0
+
+    init(planned: Int, budget: Double?, flops: Double) {
+        self.planned = planned
+        self.budget = budget
+        self.flops = flops
+    }
+
+    func candidateDone(_ result: MeasureResult) {
+        measured += 1
+        if let s = result.seconds { best = min(best ?? .infinity, s) }
+        if isTerminal { draw() }
+    }
+
+    func batchDone(_ p: TuningProgress) {
+        best = p.bestSeconds ?? best
+        guard !isTerminal else { return }
+        print("[\(p.trials)/\(p.plannedTrials)] best \(best.map { "\(formatDuration($0)) (\(gflops($0)) GFLOP/s)" } ?? "-"), "
+              + "\(p.errors) errors, \(String(format: "%.2f", Double(p.trials) / max(p.elapsed, 1e-9))) trials/s"
+              + (p.batchSpearman.map { String(format: ", model rank correlation on the batch %.2f", $0) } ?? ""))
+    }
+
+    func log(_ message: String) {
+        clear()
+        print(message)
+    }
+
+    func finish() {
+        clear()
+    }
+
+    private func gflops(_ seconds: Double) -> String { String(format: "%.1f", flops / seconds / 1e9) }
+
+    private func draw() {
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(measured) / max(elapsed, 1e-9)
+        var left = Double(planned - measured) / max(rate, 1e-9)
+        if let budget { left = min(left, budget - elapsed) }
+        let line = "[\(measured)/\(planned)] best \(best.map { "\(formatDuration($0)) \(gflops($0)) GFLOP/s" } ?? "-")  "
+            + String(format: "%.1f trials/s", rate) + "  \(formatElapsed(max(left, 0))) left"
+        FileHandle.standardOutput.write(Data(("\r" + line.padding(toLength: max(line.count, lastLength), withPad: " ", startingAt: 0)).utf8))
+        lastLength = line.count
+    }
+
+    private func clear() {
+        guard isTerminal, lastLength > 0 else { return }
+        FileHandle.standardOutput.write(Data(("\r" + String(repeating: " ", count: lastLength) + "\r").utf8))
+        lastLength = 0
+    }
+}
+
+/// "90s", "10m", "1h", "1.5h" or plain seconds.
+func parseDuration(_ text: String) -> Double? {
+    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+    if let unit = text.last, let scale = units[unit] { return Double(text.dropLast()).flatMap { $0 > 0 ? $0 * scale : nil } }
+    return Double(text).flatMap { $0 > 0 ? $0 : nil }
+}
+
+func formatElapsed(_ s: Double) -> String {
+    if s >= 3600 { return String(format: "%dh%02dm", Int(s) / 3600, Int(s) % 3600 / 60) }
+    if s >= 60 { return String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60) }
+    return String(format: "%.1f s", s)
+}
+
+private func createParentFolder(of path: String) throws {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+    do {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    } catch {
+        throw HoneError("cannot create folder \(folder.path): \(error.localizedDescription)")
+    }
+}
+
+private func write(_ text: String, to path: String) throws {
+    do {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+        throw HoneError("cannot write \(path): \(error.localizedDescription)")
+    }
+}
