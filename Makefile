@@ -29,9 +29,13 @@ deps:
 build: deps
 	$(BUILD) --product hone
 
-# The main job: compile gemm, run it, verify it against the reference interpreter.
+# The main job: tune a kernel (gemm by default) for this machine, about two
+# minutes; writes tuned/NAME.{schedule.json,o,h,curve.svg} and the records
+# tuned/NAME.jsonl (a second run resumes from them).
+TRIALS ?= 1000
+BUDGET ?= 2m
 run: build
-	$(HONE) run $(KERNEL)
+	$(HONE) tune $(KERNEL) --trials $(TRIALS) --time-budget $(BUDGET)
 
 test: deps
 	$(SWIFT) build -c debug $(LLVM_FLAGS) --product hone

@@ -135,15 +135,19 @@ public struct MeasureOptions: Hashable, Sendable {
     public var slowFactor: Double
     /// Seconds allowed to compute a kernel's reference output (once per kernel and seed).
     public var referenceTimeout: Double
+    /// A first run longer than this is too slow whatever the best so far
+    /// (a search sets it from the kernel's work; nil: no such limit).
+    public var slowLimit: Double?
 
     public init(timing: TimingOptions = TimingOptions(), threads: Int? = nil, compileTimeout: Double = 30,
-                runTimeoutFloor: Double = 10, slowFactor: Double = 100, referenceTimeout: Double = 600) {
+                runTimeoutFloor: Double = 10, slowFactor: Double = 100, referenceTimeout: Double = 600, slowLimit: Double? = nil) {
         self.timing = timing
         self.threads = threads
         self.compileTimeout = compileTimeout
         self.runTimeoutFloor = runTimeoutFloor
         self.slowFactor = slowFactor
         self.referenceTimeout = referenceTimeout
+        self.slowLimit = slowLimit
     }
 }
 

@@ -92,9 +92,10 @@ public final class WorkerMeasurer: CandidateMeasurer {
             let id = nextID
             let timing = options.timing
             let best = bestSeconds[bestKey(input.task)]
+            let relative = best.map { max(options.slowFactor * $0, slowLimitFloor) }
+            let slowLimit = [relative, options.slowLimit].compactMap { $0 }.min()
             let request = TrialRequest(id: id, kernel: input.task.spec, seed: input.task.seed, schedule: input.schedule,
-                                       timing: timing, threads: options.threads,
-                                       slowLimit: best.map { max(options.slowFactor * $0, slowLimitFloor) }, fault: input.fault)
+                                       timing: timing, threads: options.threads, slowLimit: slowLimit, fault: input.fault)
             let runs = Double(max(timing.warmupRuns, 0) + max(timing.repeats, 1) + 2)
             let runTimeout = max(options.runTimeoutFloor, best.map { options.slowFactor * $0 * runs } ?? 0)
                 + Double(max(timing.repeats, 1) + 2) * timing.minRepeatSeconds

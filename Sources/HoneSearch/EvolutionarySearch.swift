@@ -28,7 +28,8 @@ struct EvolutionarySearch {
             population.append(space.sample(&rng))
             attempts += 1
         }
-        var pool: [Schedule: (candidate: Candidate, score: Float)] = [:]
+        // Best unmeasured per schedule; `order` breaks ties the same way on every run.
+        var pool: [Schedule: (candidate: Candidate, score: Float, order: Int)] = [:]
         for generation in 0...options.generations {
             let schedules = population.map(space.schedule)
             let rows = features.features(schedules)
@@ -36,12 +37,12 @@ struct EvolutionarySearch {
             guard !valid.isEmpty else { break }
             let scores = model.predict(valid.map { rows[$0]! })
             for (k, i) in valid.enumerated() where !isMeasured(schedules[i]) {
-                if scores[k] > pool[schedules[i]]?.score ?? -.infinity { pool[schedules[i]] = (population[i], scores[k]) }
+                if scores[k] > pool[schedules[i]]?.score ?? -.infinity { pool[schedules[i]] = (population[i], scores[k], pool.count) }
             }
             if generation == options.generations { break }
             population = nextGeneration(valid.map { population[$0] }, scores, &rng)
         }
-        return pool.values.sorted { $0.score > $1.score }.prefix(count).map(\.candidate)
+        return pool.values.sorted { ($0.score, -$0.order) > ($1.score, -$1.order) }.prefix(count).map(\.candidate)
     }
 
     /// Roulette-wheel selection by score, then mutation.

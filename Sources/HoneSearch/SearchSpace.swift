@@ -17,7 +17,11 @@ public struct SearchSpace: Sendable {
         self.vectorLanes = max(1, vectorLanes)
         self.threads = max(1, threads)
         sketches = SketchRules.sketches(for: kernel)
+        isSmall = KernelCost(kernel).flops < 1 << 20
     }
+
+    /// Under a million floating-point operations.
+    let isSmall: Bool
 
     /// The steps of a candidate.
     public func schedule(for candidate: Candidate) -> Schedule {
@@ -87,6 +91,8 @@ public struct SearchSpace: Sendable {
     func parallelDepth(_ loops: [OuterLoop], _ decisions: [[Int]], _ rng: inout SplitMix64) -> Int {
         if loops.isEmpty { return 0 }
         if rng.next(below: 10) < 2 { return rng.next(below: loops.count + 1) }
+        // Waking the thread team costs microseconds: small kernels mostly stay serial.
+        if isSmall && rng.next(below: 10) < 8 { return 0 }
         var tasks = 1
         for (i, loop) in loops.enumerated() {
             let tile = decisions[loop.tileSlot].reduce(1, *)

@@ -15,7 +15,8 @@ import HoneSchedule
 ///   output channels index its weights), with
 /// - **Packing** of such an operand along that dimension in blocks of the
 ///   register tile, so the tile streams it with unit stride (OpenBLAS's
-///   packed panels; oneDNN's blocked weights).
+///   packed panels; oneDNN's blocked weights). Packing is optional for the
+///   innermost dimension and required for the others.
 /// - **rfactor** of each reduction axis for reductions without reuse (row
 ///   maxima and sums, norms), so the partial results are vector lanes.
 /// - Every other stage is tiled once, parallel on its outer loops and
@@ -48,7 +49,10 @@ enum SketchRules {
                 let modes: [TilingMode] = fusableConsumer(of: stage, kernel).map { [.fused(consumer: $0)] } ?? [.cacheWrite, .alone]
                 for mode in modes {
                     for vector in vectorDimensions(stage, kernel) {
-                        for pack in [nil] + packChoices(stage, kernel, vector: vector) {
+                        // Another dimension than the innermost one is read with unit stride only from a packed operand.
+                        let packs = packChoices(stage, kernel, vector: vector)
+                        let options: [PackChoice?] = vector == stage.indexVariables.count - 1 ? [nil] + packs : packs
+                        for pack in options {
                             variants.append(.multiLevel(stage: stage.name, mode: mode, vector: vector, pack: pack))
                         }
                     }

@@ -41,6 +41,10 @@ public struct TuningOptions: Hashable, Sendable {
     public var finalists = 3
     /// Candidates whose loop nest is larger than this (`estimatedCodeSize`) are not proposed.
     public var maxCodeSize = 2048
+    /// Measure the default schedule first (unless the records have it): a
+    /// baseline the model learns from and a finalist, so the result is never
+    /// slower than the default. For small kernels; large ones run it for seconds.
+    public var measureDefaultFirst = false
 
     public init(trials: Int) { self.trials = trials }
 }
@@ -121,6 +125,13 @@ public final class Tuner {
         var time = TuningTime()
         try loadHistory()
         time.training += seconds { retrain() }
+
+        if options.measureDefaultFirst && !history.contains(where: { $0.schedule == .default }) && !stop.isStopped {
+            if let result = measurer.measure([.default], final: false).first {
+                try store.append([record(result, schedule: .default, candidate: nil, strategy: "default")])
+                add(.default, result, nil)
+            }
+        }
 
         var trials = 0, errors = 0
         var lastSpearman: Double?

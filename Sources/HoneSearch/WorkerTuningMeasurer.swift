@@ -1,4 +1,5 @@
 import Foundation
+import HoneIR
 import HoneMeasure
 import HoneSchedule
 
@@ -16,14 +17,27 @@ public final class WorkerTuningMeasurer: TuningMeasurer {
     /// Called after every candidate (for live progress).
     public var onResult: ((MeasureResult) -> Void)?
 
-    public init(worker: WorkerMeasurer, task: MeasureTask) {
+    private let runTimeoutFloor: Double
+
+    public init(worker: WorkerMeasurer, task: MeasureTask, threads: Int) {
         self.worker = worker
         self.task = task
+        runTimeoutFloor = worker.options.runTimeoutFloor
+        let cost = KernelCost(task.kernel)
+        searchRunLimit = max(Double(cost.flops) / (1e9 * Double(max(threads, 1))), Double(cost.bytesMoved) / 0.2e9, 0.05)
     }
+
+    /// While searching, a first run slower than this is given up (and a run
+    /// three times as long is killed): 1 GFLOP/s per thread, or 0.2 GB/s
+    /// for kernels that mostly move data, at least 50 ms. Random candidates
+    /// of a large kernel can be thousands of times slower than the best.
+    public var searchRunLimit: Double
 
     public func measure(_ schedules: [Schedule], final: Bool) -> [MeasureResult] {
         worker.options.timing = final ? finalTiming : searchTiming
         worker.options.slowFactor = final ? finalSlowFactor : searchSlowFactor
+        worker.options.slowLimit = final ? nil : searchRunLimit
+        worker.options.runTimeoutFloor = final ? runTimeoutFloor : max(1, 3 * searchRunLimit)
         var results: [MeasureResult] = []
         for schedule in schedules {
             if worker.stopFlag.isStopped { break }

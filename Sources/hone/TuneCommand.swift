@@ -99,6 +99,8 @@ struct TuneCommand: ParsableCommand {
         options.batchSize = batch
         options.population = population
         options.timeBudget = timeBudget.flatMap(parseDuration)
+        let flops = Double(max(KernelCost(kernel).flops, 1))
+        options.measureDefaultFirst = flops <= 1e8
 
         let stop = StopFlag()
         signal(SIGINT, SIG_IGN)
@@ -118,12 +120,11 @@ struct TuneCommand: ParsableCommand {
         let worker = WorkerMeasurer(options: MeasureOptions(threads: threads, compileTimeout: compileTimeout), stopFlag: stop)
         worker.log = { printError("  note: \($0)") }
         defer { worker.shutDown() }
-        let measurer = WorkerTuningMeasurer(worker: worker, task: task)
+        let measurer = WorkerTuningMeasurer(worker: worker, task: task, threads: threadCount)
         let store = RecordsFileStore(path: recordsPath)
         let model = TreeSearchModel(seed: seed, threads: threadCount)
         let tuner = Tuner(space: space, task: task, target: target, measurer: measurer, store: store, model: model, options: options)
 
-        let flops = Double(max(KernelCost(kernel).flops, 1))
         let progress = ProgressLine(planned: trials, budget: options.timeBudget, flops: flops)
         measurer.onResult = { progress.candidateDone($0) }
         tuner.onProgress = { progress.batchDone($0) }
@@ -140,6 +141,7 @@ struct TuneCommand: ParsableCommand {
         }
         var defaultSeconds = try? RecordsLog.load(path: recordsPath).records.first {
             $0.kernel.key == task.identity.key && $0.target == target && $0.candidate.flatMap(CandidateTrace.init(json:))?.strategy == "default"
+                && $0.seconds != nil
         }?.seconds
         if defaultSeconds == nil && !stop.isStopped {
             // One run after the verification run: the default schedule is slow, and only its order of magnitude matters here.
