@@ -22,35 +22,26 @@ extension CodeGen {
             widths.append(width)
             covered += width
         }
-        guard widths.allSatisfy({ vectorMath.function(f, type, lanes: $0) != nil }) else { return nil }
+        let symbols = widths.compactMap { vectorMath.function(f, type, lanes: $0) }
+        guard symbols.count == widths.count else { return nil }
 
         let vectors = values.map { broadcast($0, lanes: n) }
         var result: LLVMValueRef?
         var start = 0
-        for width in widths {
-            let arguments = vectors.map { lanes($0, from: start, count: width) }
-            let piece = callVectorFunction(vectorMath.function(f, type, lanes: width)!, arguments)
+        for (width, symbol) in zip(widths, symbols) {
+            let piece = callVectorFunction(symbol, vectors.map { lanes($0, from: start, count: width) })
             result = result.map { concatenated($0, piece) } ?? piece
             start += width
         }
         return narrowed(result!, to: n)
     }
 
-    private func callVectorFunction(_ function: (symbol: String, registerBits: Int), _ arguments: [LLVMValueRef]) -> LLVMValueRef {
+    private func callVectorFunction(_ symbol: String, _ arguments: [LLVMValueRef]) -> LLVMValueRef {
         let vectorType = LLVMTypeOf(arguments[0])!
-        let (callee, calleeType) = libraryFunction(function.symbol, returns: vectorType, arguments.map { _ in vectorType })
+        let (callee, calleeType) = libraryFunction(symbol, returns: vectorType, arguments.map { _ in vectorType })
         // Pure functions: LLVM may hoist, merge or drop calls like arithmetic.
         for attribute in ["nounwind", "willreturn", "memory"] {
             addAttribute(attribute, to: callee, at: LLVMAttributeIndex(bitPattern: Int32(LLVMAttributeFunctionIndex)))
-        }
-        if function.registerBits > 256 {
-            // Without this, a target that prefers 256-bit vectors (Skylake and
-            // later Xeons) splits a 512-bit argument over two ymm registers,
-            // where the vector function ABI passes it in one zmm register.
-            let caller = LLVMGetBasicBlockParent(LLVMGetInsertBlock(builder))!
-            let key = "min-legal-vector-width", value = "\(function.registerBits)"
-            LLVMAddAttributeAtIndex(caller, LLVMAttributeIndex(bitPattern: Int32(LLVMAttributeFunctionIndex)),
-                                    LLVMCreateStringAttribute(context, key, UInt32(key.utf8.count), value, UInt32(value.utf8.count)))
         }
         var args: [LLVMValueRef?] = arguments
         let call = LLVMBuildCall2(builder, calleeType, callee, &args, UInt32(args.count), "")!

@@ -50,14 +50,14 @@ struct VectorMathLibrary: Sendable {
         return isas.map { $0.registerBits / (8 * type.byteSize) }
     }
 
-    /// The vector variant of `f` on `lanes` lanes of `type`, when this
+    /// The symbol of the vector variant of `f` on `lanes` lanes of `type`, when this
     /// libmvec has one (`tanh` came in glibc 2.35).
-    func function(_ f: MathFunction, _ type: ScalarType, lanes: Int) -> (symbol: String, registerBits: Int)? {
+    func function(_ f: MathFunction, _ type: ScalarType, lanes: Int) -> String? {
         guard let scalarName = VectorMathLibrary.scalarName(f, type),
               let isa = isas.first(where: { $0.registerBits / (8 * type.byteSize) == lanes }) else { return nil }
         let symbol = "_ZGV\(isa.letter)N\(lanes)\(String(repeating: "v", count: f.arity))_\(scalarName)"
         guard dlsym(VectorMathLibrary.handle, symbol) != nil else { return nil }
-        return (symbol, isa.registerBits)
+        return symbol
     }
 
     /// The C library name of `f` in this precision, for the functions libmvec has.
