@@ -114,6 +114,8 @@ extension CodeGen {
             // Only abs accepts integers (the elaborator checks this).
             return intrinsic("llvm.abs", overloads: [LLVMTypeOf(values[0])], [values[0], LLVMConstInt(LLVMInt1TypeInContext(context), 0, 0)])
         }
+        if let vectorized = vectorMathCall(f, values, type: type) { return vectorized }
+        // Scalars, and vectors libmvec cannot take: LLVM calls the C library per lane.
         switch f {
         case .exp: return intrinsic("llvm.exp", type, values)
         case .log: return intrinsic("llvm.log", type, values)

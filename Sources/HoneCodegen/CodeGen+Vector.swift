@@ -168,7 +168,7 @@ extension CodeGen {
         return shuffle(value, LLVMGetPoison(LLVMTypeOf(value)), Array(0..<lanes))
     }
 
-    private func shuffle(_ a: LLVMValueRef, _ b: LLVMValueRef, _ indices: [Int]) -> LLVMValueRef {
+    func shuffle(_ a: LLVMValueRef, _ b: LLVMValueRef, _ indices: [Int]) -> LLVMValueRef {
         var constants: [LLVMValueRef?] = indices.map { LLVMConstInt(LLVMInt32TypeInContext(context), UInt64($0), 0) }
         return LLVMBuildShuffleVector(builder, a, b, LLVMConstVector(&constants, UInt32(indices.count)), "")!
     }

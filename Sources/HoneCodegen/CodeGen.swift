@@ -14,6 +14,8 @@ final class CodeGen {
     let module: LLVMModuleRef
     let builder: LLVMBuilderRef
     let nest: LoopNest
+    /// Where vectorized math functions go.
+    let vectorMath: VectorMathLibrary
 
     var function: LLVMValueRef!
     /// The entry block's first instruction: allocas go before it.
@@ -33,9 +35,10 @@ final class CodeGen {
         var strides: [Int]
     }
 
-    init(nest: LoopNest, context: LLVMContextRef, symbolName: String) {
+    init(nest: LoopNest, context: LLVMContextRef, symbolName: String, vectorMath: VectorMathLibrary) {
         self.context = context
         self.nest = nest
+        self.vectorMath = vectorMath
         module = LLVMModuleCreateWithNameInContext(symbolName, context)
         builder = LLVMCreateBuilderInContext(context)
         emitKernelFunction(named: symbolName)

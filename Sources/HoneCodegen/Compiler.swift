@@ -12,6 +12,7 @@ import HoneIR
 public final class Compiler {
     public let target: HostTarget
     private let targetMachine: LLVMTargetMachineRef
+    private let vectorMath: VectorMathLibrary
     private var session: JITSession?
     private var compiledCount = 0
     /// Where the time of the last `jit` call went.
@@ -35,6 +36,7 @@ public final class Compiler {
         initializeLLVM()
         self.target = target
         targetMachine = try target.makeTargetMachine()
+        vectorMath = VectorMathLibrary(features: target.features)
     }
 
     deinit { LLVMDisposeTargetMachine(targetMachine) }
@@ -93,7 +95,7 @@ public final class Compiler {
         var phaseStart = monotonicSeconds()
         let context = LLVMContextCreate()!
         defer { LLVMContextDispose(context) }
-        let module = CodeGen(nest: nest, context: context, symbolName: symbol).takeModule()
+        let module = CodeGen(nest: nest, context: context, symbolName: symbol, vectorMath: vectorMath).takeModule()
         defer { LLVMDisposeModule(module) }
         LLVMSetTarget(module, target.triple)
         let layout = LLVMCreateTargetDataLayout(targetMachine)
