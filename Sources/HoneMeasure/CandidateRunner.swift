@@ -14,9 +14,13 @@ public struct TrialRequest: Hashable, Sendable, Codable {
     /// Give up (run_timeout) when the verification run alone takes longer (seconds).
     public var slowLimit: Double?
     public var fault: Fault?
+    /// nil: compile and run. A search compiles a batch on every core first
+    /// (`.compile`, the worker keeps the kernel), then runs the kernels one
+    /// at a time on a quiet machine (`.run`, with the same id).
+    public var stage: TrialStage?
 
     public init(id: Int, kernel: KernelSpec, seed: UInt64, schedule: Schedule, timing: TimingOptions,
-                threads: Int? = nil, slowLimit: Double? = nil, fault: Fault? = nil) {
+                threads: Int? = nil, slowLimit: Double? = nil, fault: Fault? = nil, stage: TrialStage? = nil) {
         self.id = id
         self.kernel = kernel
         self.seed = seed
@@ -25,14 +29,22 @@ public struct TrialRequest: Hashable, Sendable, Codable {
         self.threads = threads
         self.slowLimit = slowLimit
         self.fault = fault
+        self.stage = stage
     }
+}
+
+/// Half of a trial: compile and keep the kernel, or run a kept one.
+public enum TrialStage: String, Hashable, Sendable, Codable {
+    case compile
+    case run
 }
 
 /// What the worker reports for a trial. Progress events come before the
 /// result: `compiling` (the kernel and its reference are ready: the compile
 /// clock starts) and `compiled` (the run clock starts).
 public struct TrialEvent: Hashable, Sendable, Codable {
-    public enum Kind: String, Hashable, Sendable, Codable { case ready, compiling, compiled, result }
+    /// `prepared`: a `.compile` request's kernel is compiled and kept (its errors come as a `result`).
+    public enum Kind: String, Hashable, Sendable, Codable { case ready, compiling, compiled, prepared, result }
     public var event: Kind
     public var id: Int?
     public var timing: Timing?
@@ -126,7 +138,11 @@ public final class CandidateRunner {
         currentThreads = defaultThreads
     }
 
-    /// Runs one trial. `progress` receives the `compiling` and `compiled` events.
+    /// Kernels compiled by `.compile` requests, waiting for their `.run`.
+    private var kept: [Int: (compiled: CompiledKernel, context: KernelContext, phases: PhaseTimes)] = [:]
+
+    /// Runs one trial (or half of one, see `TrialStage`). `progress` receives
+    /// the `compiling` and `compiled` events.
     public func run(_ request: TrialRequest, progress: (TrialEvent) -> Void = { _ in }) -> TrialEvent {
         var phases = PhaseTimes()
         let trialStart = now()
@@ -140,6 +156,16 @@ public final class CandidateRunner {
             event.phases = phases
             event.maxAbsError = maxAbsError
             return event
+        }
+
+        if request.stage == .run {
+            guard let entry = kept.removeValue(forKey: request.id) else {
+                return finish(.failure(MeasureError(.unknown, "no compiled kernel is kept for trial \(request.id)")))
+            }
+            phases = entry.phases
+            progress(TrialEvent(.compiled, id: request.id))
+            let (outcome, maxAbsError) = execute(entry.compiled, entry.context, request, &phases)
+            return finish(outcome, maxAbsError: maxAbsError)
         }
 
         // The kernel, its inputs and its reference (cached).
@@ -182,9 +208,20 @@ public final class CandidateRunner {
         } catch {
             return finish(.failure(MeasureError(.compileError, "\(error)")))
         }
+        if request.stage == .compile {
+            kept[request.id] = (compiled, context, phases)
+            var event = TrialEvent(.prepared, id: request.id)
+            event.phases = phases
+            return event
+        }
         progress(TrialEvent(.compiled, id: request.id))
+        let (outcome, maxAbsError) = execute(compiled, context, request, &phases)
+        return finish(outcome, maxAbsError: maxAbsError)
+    }
 
-        // The verification run (also a warm-up).
+    /// The verification run (also a warm-up), the checks, then the timing protocol.
+    private func execute(_ compiled: CompiledKernel, _ context: KernelContext, _ request: TrialRequest,
+                         _ phases: inout PhaseTimes) -> (Result<Timing, MeasureError>, Double?) {
         let buffers = context.buffers.buffers
         let output = context.buffers.output
         let pointers = buffers.map(\.pointer)
@@ -196,20 +233,20 @@ public final class CandidateRunner {
         var start = now()
         let verdict = check(context)
         phases.verifying = now() - start
-        if case .failure(let error) = verdict { return finish(.failure(error), maxAbsError: error.maxAbsError) }
+        if case .failure(let error) = verdict { return (.failure(error), error.maxAbsError) }
         let maxAbsError = try? verdict.get()
 
         if let limit = request.slowLimit, firstRun > limit {
-            return finish(.failure(MeasureError(.runTimeout,
+            return (.failure(MeasureError(.runTimeout,
                 "too slow: one run took \(formatDuration(firstRun)), over the limit of \(formatDuration(limit)) set from the best time so far")),
-                maxAbsError: maxAbsError)
+                maxAbsError)
         }
 
         start = now()
         let timing = measure(request.timing) { compiled.run(pointers) }
         phases.running += now() - start
         withExtendedLifetime(buffers) {}
-        return finish(.success(timing), maxAbsError: maxAbsError)
+        return (.success(timing), maxAbsError)
     }
 
     /// Compares the output with the reference and the inputs with their

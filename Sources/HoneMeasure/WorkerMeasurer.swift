@@ -68,41 +68,83 @@ public final class WorkerMeasurer: CandidateMeasurer {
     /// Measures one candidate; nil when aborted through the stop flag.
     public func measure(_ input: MeasureInput) -> MeasureResult? {
         let start = now()
-        guard var result = attempt(input) else { return nil }
+        guard case .result(var result)? = attempt(input, stage: nil) else { return nil }
         result.phases.total = now() - start
-        if let seconds = result.seconds {
-            let key = bestKey(input.task)
-            bestSeconds[key] = min(bestSeconds[key] ?? .infinity, seconds)
-        }
+        noteBest(result, for: input.task)
         return result
+    }
+
+    /// A candidate compiled by `prepare`, kept in the worker until `measure(prepared:)`.
+    public struct Prepared: Sendable {
+        let id: Int
+        let pid: Int32
+        let input: MeasureInput
+    }
+
+    /// The first half of a trial: compiles the candidate in the worker and
+    /// keeps it there. Returns the kept candidate, or the trial's result when
+    /// compiling failed; nil when aborted.
+    public func prepare(_ input: MeasureInput) -> Result<Prepared, MeasureFailure>? {
+        let start = now()
+        switch attempt(input, stage: .compile) {
+        case .prepared(let id, let pid)?: return .success(Prepared(id: id, pid: pid, input: input))
+        case .result(var result)?:
+            result.phases.total = now() - start
+            return .failure(MeasureFailure(result: result))
+        case nil: return nil
+        }
+    }
+
+    /// The second half: runs, checks and times a prepared candidate. When
+    /// its worker is gone (it crashed on another candidate), the candidate
+    /// is measured whole.
+    public func measure(prepared: Prepared) -> MeasureResult? {
+        guard worker?.pid == prepared.pid else { return measure(prepared.input) }
+        let start = now()
+        guard case .result(var result)? = attempt(prepared.input, stage: .run, id: prepared.id) else { return nil }
+        result.phases.total = result.phases.compiling + now() - start
+        noteBest(result, for: prepared.input.task)
+        return result
+    }
+
+    /// Makes `seconds` the best so far if it is (measurers sharing a search share their best).
+    public func noteBest(_ result: MeasureResult, for task: MeasureTask) {
+        guard let seconds = result.seconds else { return }
+        let key = bestKey(task)
+        bestSeconds[key] = min(bestSeconds[key] ?? .infinity, seconds)
     }
 
     private func bestKey(_ task: MeasureTask) -> String { "\(task.identity.key)/\(options.threads ?? 0)" }
 
-    private func attempt(_ input: MeasureInput) -> MeasureResult? {
+    private enum Outcome {
+        case result(MeasureResult)
+        case prepared(id: Int, pid: Int32)
+    }
+
+    private func attempt(_ input: MeasureInput, stage: TrialStage?, id keptID: Int? = nil) -> Outcome? {
         // A worker, started if needed; one retry when the old one turns out dead.
         for retry in 0..<2 {
             let worker: WorkerProcess
             do {
                 worker = try runningWorker()
             } catch {
-                return MeasureResult(.failure(MeasureError(.unknown, "cannot start the worker \(executable.path): \(error)")))
+                return .result(MeasureResult(.failure(MeasureError(.unknown, "cannot start the worker \(executable.path): \(error)"))))
             }
-            nextID += 1
-            let id = nextID
+            let id: Int
+            if let keptID { id = keptID } else { nextID += 1; id = nextID }
             let timing = options.timing
             let best = bestSeconds[bestKey(input.task)]
             let relative = best.map { max(options.slowFactor * $0, slowLimitFloor) }
             let slowLimit = [relative, options.slowLimit].compactMap { $0 }.min()
             let request = TrialRequest(id: id, kernel: input.task.spec, seed: input.task.seed, schedule: input.schedule,
-                                       timing: timing, threads: options.threads, slowLimit: slowLimit, fault: input.fault)
+                                       timing: timing, threads: options.threads, slowLimit: slowLimit, fault: input.fault, stage: stage)
             let runs = Double(max(timing.warmupRuns, 0) + max(timing.repeats, 1) + 2)
             let runTimeout = max(options.runTimeoutFloor, best.map { options.slowFactor * $0 * runs } ?? 0)
                 + Double(max(timing.repeats, 1) + 2) * timing.minRepeatSeconds
             guard worker.send(request) else {
                 discardWorker()
-                if retry == 0 { continue }
-                return MeasureResult(.failure(MeasureError(.unknown, "cannot send the request to the worker")))
+                if retry == 0 && stage != .run { continue }
+                return .result(MeasureResult(.failure(MeasureError(.unknown, "cannot send the request to the worker"))))
             }
             return waitForResult(id: id, on: worker, runTimeout: runTimeout)
         }
@@ -111,7 +153,7 @@ public final class WorkerMeasurer: CandidateMeasurer {
 
     private enum Phase { case preparing, compiling, running }
 
-    private func waitForResult(id: Int, on worker: WorkerProcess, runTimeout: Double) -> MeasureResult? {
+    private func waitForResult(id: Int, on worker: WorkerProcess, runTimeout: Double) -> Outcome? {
         var phase = Phase.preparing
         var deadline = now() + options.referenceTimeout
         while true {
@@ -126,8 +168,10 @@ public final class WorkerMeasurer: CandidateMeasurer {
                 case .compiled:
                     phase = .running
                     deadline = now() + runTimeout
+                case .prepared:
+                    return .prepared(id: id, pid: worker.pid)
                 case .result:
-                    return event.result
+                    return .result(event.result)
                 }
             case .aborted:
                 discardWorker()
@@ -145,7 +189,7 @@ public final class WorkerMeasurer: CandidateMeasurer {
                     error = MeasureError(.runTimeout, "hang: still running after the run timeout of \(formatDuration(runTimeout))")
                 }
                 log?("worker \(pid): \(error.kind.rawValue); killed it (SIGKILL), a new worker takes the next candidate")
-                return MeasureResult(.failure(error))
+                return .result(MeasureResult(.failure(error)))
             case .closed(let status, let stderrTail):
                 let pid = worker.pid
                 discardWorker()
@@ -158,7 +202,7 @@ public final class WorkerMeasurer: CandidateMeasurer {
                 case .running: error = MeasureError(.runtimeCrash, "\(how)\(detail)")
                 }
                 log?("worker \(pid): \(error.kind.rawValue) (\(how)); a new worker takes the next candidate")
-                return MeasureResult(.failure(error))
+                return .result(MeasureResult(.failure(error)))
             }
         }
     }
@@ -405,4 +449,9 @@ final class WorkerProcess {
         if inputOpen { close(input); inputOpen = false }
         reap()
     }
+}
+
+/// A trial that ended before its run: its result (a compile error, a timeout).
+public struct MeasureFailure: Error, Sendable {
+    public var result: MeasureResult
 }

@@ -9,11 +9,15 @@ public struct CandidateTrace: Codable, Hashable, Sendable {
     public var decisions: [[Int]]?
     /// `evolutionary`, `random`, `final` (re-measured with the full protocol) or `default`.
     public var strategy: String
+    /// The trained cost model's score when the candidate was proposed (before
+    /// the model saw its time): what the model's held-out ranking quality is measured on.
+    public var predicted: Float?
 
-    public init(sketch: String?, decisions: [[Int]]?, strategy: String) {
+    public init(sketch: String?, decisions: [[Int]]?, strategy: String, predicted: Float? = nil) {
         self.sketch = sketch
         self.decisions = decisions
         self.strategy = strategy
+        self.predicted = predicted
     }
 
     public init?(json: String) {

@@ -4,8 +4,8 @@ import HoneCostModel
 import HoneIR
 import HoneSchedule
 
-/// Lowers schedules and extracts their cost-model features, on all cores,
-/// remembering each schedule's rows (a population revisits many schedules).
+/// Lowers schedules and extracts their cost-model features, remembering
+/// each schedule's rows (a population revisits many schedules).
 /// A schedule that does not lower, or whose loop nest would compile too
 /// slowly (`maxCodeSize`, see `estimatedCodeSize`), has no features.
 final class FeatureCache {
@@ -45,11 +45,10 @@ final class FeatureCache {
 
     private func extract(_ schedules: [Schedule]) -> [Result<[[Float]], Rejection>] {
         let kernel = self.kernel, maxCodeSize = self.maxCodeSize
-        let chunks = min(schedules.count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 4)
         let results = ResultSlots<Result<[[Float]], Rejection>>(count: schedules.count)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        onLargeStack {
             var extractor = FeatureExtractor()
-            for i in stride(from: chunk, to: schedules.count, by: chunks) {
+            for i in schedules.indices {
                 do {
                     let nest = try lower(kernel, schedule: schedules[i])
                     let size = estimatedCodeSize(nest.body)
@@ -67,13 +66,46 @@ final class FeatureCache {
     }
 }
 
-/// Slots that parallel tasks fill, each task its own indices.
+/// Slots that another thread fills, each index once. The storage
+/// is allocated once, so tasks write through a stable pointer and never
+/// touch a shared array's bookkeeping.
 final class ResultSlots<T>: @unchecked Sendable {
-    private var storage: [T?]
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    subscript(index: Int) -> T? {
-        get { storage.withUnsafeBufferPointer { $0[index] } }
-        set { storage.withUnsafeMutableBufferPointer { $0[index] = newValue } }
+    private let storage: UnsafeMutablePointer<T?>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: max(count, 1))
+        storage.initialize(repeating: nil, count: count)
     }
-    var values: [T] { storage.map { $0! } }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    subscript(index: Int) -> T? {
+        get { storage[index] }
+        set { storage[index] = newValue }
+    }
+
+    var values: [T] { (0..<count).map { storage[$0]! } }
+}
+
+/// Runs `body` on a thread with a 64 MB stack and waits for it: lowering
+/// and feature extraction recurse once per loop and expression level, and a
+/// deep nest overflows the small stack of a dispatch or task thread.
+///
+/// Extraction is serial for now: spread over two threads, test runs crashed
+/// now and then with a corrupted heap (not yet explained), and it is a few
+/// percent of a tuning run.
+func onLargeStack(_ body: @escaping @Sendable () -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        body()
+        done.signal()
+    }
+    thread.stackSize = 64 << 20
+    thread.start()
+    done.wait()
 }

@@ -6,6 +6,8 @@ import HoneIR
 public protocol SearchModel: AnyObject {
     /// One score per program; `programs[p]` holds program p's feature rows.
     func predict(_ programs: [[[Float]]]) -> [Float]
+    /// False while the scores are random (too little data so far).
+    var isTrained: Bool { get }
     /// Retrains on every measured program: throughput relative to the best
     /// (1 for the fastest, 0 for one too slow to finish).
     func update(programs: [[[Float]]], relativeThroughput: [Float])
@@ -24,11 +26,12 @@ public final class TreeSearchModel: SearchModel {
     private var rng: SplitMix64
 
     public init(minimumPrograms: Int = 48, seed: UInt64 = 1, threads: Int = 2) {
-        parameters = GradientBoostingParameters(objective: .packSum, rounds: 100, maxDepth: 10, maxLeaves: 31,
-                                                minChildWeight: 0, threads: max(1, threads), seed: seed)
+        parameters = GradientBoostingParameters(objective: .packSum, rounds: 100, maxLeaves: 31, threads: max(1, threads), seed: seed)
         self.minimumPrograms = minimumPrograms
         rng = SplitMix64(seed: seed ^ 0x5EED)
     }
+
+    public var isTrained: Bool { trees != nil }
 
     public func predict(_ programs: [[[Float]]]) -> [Float] {
         if let trees { return trees.predict(programs) }

@@ -61,13 +61,14 @@ public struct TuningProgress: Sendable {
     public var batchSpearman: Double?
 }
 
-/// Where a tuning run's wall-clock time went, in seconds.
+/// Where a tuning run's time went, in seconds.
 public struct TuningTime: Sendable {
+    /// Wall-clock time spent measuring (compiling, running, verifying, worker overhead).
+    public var measuring = 0.0
+    /// Compile time summed over the workers (more than its wall-clock share when they compile in parallel).
     public var compiling = 0.0
     public var running = 0.0
     public var verifying = 0.0
-    /// Worker and protocol overhead: measuring minus the phases above.
-    public var measuringOther = 0.0
     public var searching = 0.0
     public var training = 0.0
     public var total = 0.0
@@ -152,14 +153,18 @@ public final class Tuner {
             time.compiling += phases.compiling
             time.running += phases.running
             time.verifying += phases.verifying
-            time.measuringOther += Date().timeIntervalSince(measureStart) - phases.compiling - phases.running - phases.verifying
-            try store.append(zip(batch, results).map { record($1, schedule: space.schedule(for: $0), candidate: $0, strategy: options.strategy.rawValue) })
+            time.measuring += Date().timeIntervalSince(measureStart)
+            let trained = predicted != nil && model.isTrained
+            try store.append(zip(batch, results).enumerated().map { i, pair in
+                record(pair.1, schedule: space.schedule(for: pair.0), candidate: pair.0, strategy: options.strategy.rawValue,
+                       predicted: trained ? predicted![i] : nil)
+            })
             for (candidate, result) in zip(batch, results) {
                 trials += 1
                 if result.seconds == nil { errors += 1 }
                 add(space.schedule(for: candidate), result, candidate)
             }
-            if let predicted, hasTrainedModel {
+            if let predicted, trained {
                 lastSpearman = spearman(Array(predicted.prefix(results.count)), results.map { $0.seconds.map { 1 / $0 } ?? 0 })
             }
             time.training += seconds { retrain() }
@@ -269,8 +274,6 @@ public final class Tuner {
 
     // MARK: Model
 
-    private var hasTrainedModel: Bool { (model as? TreeSearchModel)?.trees != nil || !(model is TreeSearchModel) }
-
     private func retrain() {
         guard options.strategy == .evolutionary else { return }
         let usable = history.filter { $0.seconds != nil || $0.tooSlow }
@@ -288,11 +291,13 @@ public final class Tuner {
 
     // MARK: Records
 
-    private func record(_ result: MeasureResult, schedule: Schedule, candidate: Candidate?, strategy: String) -> MeasureRecord {
+    private func record(_ result: MeasureResult, schedule: Schedule, candidate: Candidate?, strategy: String,
+                        predicted: Float? = nil) -> MeasureRecord {
         var r = MeasureRecord(kernel: task.identity, target: target, seed: task.seed, schedule: schedule,
                               timing: result.timing, error: result.error, maxAbsError: result.maxAbsError ?? result.error?.maxAbsError,
                               compileSeconds: result.phases.compiling > 0 ? result.phases.compiling : nil)
-        r.candidate = CandidateTrace(sketch: candidate.map { space.sketches[$0.sketch].name }, decisions: candidate?.decisions, strategy: strategy).json
+        r.candidate = CandidateTrace(sketch: candidate.map { space.sketches[$0.sketch].name }, decisions: candidate?.decisions,
+                                     strategy: strategy, predicted: predicted).json
         return r
     }
 

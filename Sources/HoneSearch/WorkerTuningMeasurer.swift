@@ -1,14 +1,20 @@
+import Dispatch
 import Foundation
 import HoneIR
 import HoneMeasure
 import HoneSchedule
 
-/// Measures a tuning run's candidates in the isolated worker process
+/// Measures a tuning run's candidates in isolated worker processes
 /// (`WorkerMeasurer`), with a cheap protocol while searching (short batches,
 /// and a candidate 10x slower than the best so far is given up after its
 /// first run) and the full protocol for the finalists.
+///
+/// With two workers, a batch is compiled on both at once (LLVM is most of a
+/// trial's overhead), then every candidate is run and timed alone, one at a
+/// time, so no compile disturbs a timing.
 public final class WorkerTuningMeasurer: TuningMeasurer {
-    public let worker: WorkerMeasurer
+    public let workers: [WorkerMeasurer]
+    public var worker: WorkerMeasurer { workers[0] }
     public let task: MeasureTask
     public var searchTiming = TimingOptions(warmupRuns: 0, repeats: 3, minRepeatSeconds: 0.01)
     public var finalTiming = TimingOptions(warmupRuns: 1, repeats: 5, minRepeatSeconds: 0.1)
@@ -19,10 +25,11 @@ public final class WorkerTuningMeasurer: TuningMeasurer {
 
     private let runTimeoutFloor: Double
 
-    public init(worker: WorkerMeasurer, task: MeasureTask, threads: Int) {
-        self.worker = worker
+    public init(workers: [WorkerMeasurer], task: MeasureTask, threads: Int) {
+        precondition(!workers.isEmpty, "WorkerTuningMeasurer needs a worker")
+        self.workers = workers
         self.task = task
-        runTimeoutFloor = worker.options.runTimeoutFloor
+        runTimeoutFloor = workers[0].options.runTimeoutFloor
         let cost = KernelCost(task.kernel)
         searchRunLimit = max(Double(cost.flops) / (1e9 * Double(max(threads, 1))), Double(cost.bytesMoved) / 0.2e9, 0.05)
     }
@@ -34,16 +41,47 @@ public final class WorkerTuningMeasurer: TuningMeasurer {
     public var searchRunLimit: Double
 
     public func measure(_ schedules: [Schedule], final: Bool) -> [MeasureResult] {
-        worker.options.timing = final ? finalTiming : searchTiming
-        worker.options.slowFactor = final ? finalSlowFactor : searchSlowFactor
-        worker.options.slowLimit = final ? nil : searchRunLimit
-        worker.options.runTimeoutFloor = final ? runTimeoutFloor : max(1, 3 * searchRunLimit)
+        for w in workers {
+            w.options.timing = final ? finalTiming : searchTiming
+            w.options.slowFactor = final ? finalSlowFactor : searchSlowFactor
+            w.options.slowLimit = final ? nil : searchRunLimit
+            w.options.runTimeoutFloor = final ? runTimeoutFloor : max(1, 3 * searchRunLimit)
+        }
+        let inputs = schedules.map { MeasureInput(task: task, schedule: $0) }
         var results: [MeasureResult] = []
-        for schedule in schedules {
-            if worker.stopFlag.isStopped { break }
-            guard let result = worker.measure(MeasureInput(task: task, schedule: schedule)) else { break }
+        func keep(_ result: MeasureResult) {
             results.append(result)
+            for w in workers { w.noteBest(result, for: task) }
             onResult?(result)
+        }
+        guard workers.count > 1, !final, inputs.count > 1 else {
+            for input in inputs {
+                if worker.stopFlag.isStopped { break }
+                guard let result = worker.measure(input) else { break }
+                keep(result)
+            }
+            return results
+        }
+        let prepared = ResultSlots<Result<WorkerMeasurer.Prepared, MeasureFailure>?>(count: inputs.count)
+        // Each worker is driven by one thread only.
+        let shared = UncheckedBox(workers)
+        DispatchQueue.concurrentPerform(iterations: workers.count) { w in
+            let workers = shared.value
+            for i in stride(from: w, to: inputs.count, by: workers.count) {
+                if workers[w].stopFlag.isStopped { break }
+                guard let outcome = workers[w].prepare(inputs[i]) else { break }
+                prepared[i] = outcome
+            }
+        }
+        for i in inputs.indices {
+            guard !worker.stopFlag.isStopped, let slot = prepared[i], let outcome = slot else { break }
+            switch outcome {
+            case .success(let kept):
+                guard let result = workers[i % workers.count].measure(prepared: kept) else { return results }
+                keep(result)
+            case .failure(let failure):
+                keep(failure.result)
+            }
         }
         return results
     }
@@ -69,4 +107,10 @@ public final class RecordsFileStore: TuningRecordStore {
     }
 
     public func append(_ records: [MeasureRecord]) throws { try log.append(records) }
+}
+
+/// A value handed to parallel tasks that use disjoint parts of it.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

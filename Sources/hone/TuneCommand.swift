@@ -59,10 +59,15 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Seconds a candidate may take to compile.")
     var compileTimeout: Double = 30
 
+    @Option(help: ArgumentHelp("Worker processes that compile a batch in parallel; timing is always one candidate at a time "
+                               + "(default: 2 when a second core is idle, else 1).", valueName: "n"))
+    var compileWorkers: Int?
+
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard population >= 8 else { throw ValidationError("--population must be at least 8") }
+        if let compileWorkers, !(1...8).contains(compileWorkers) { throw ValidationError("--compile-workers must be between 1 and 8") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard TuningOptions.Strategy(rawValue: strategy) != nil else {
             throw ValidationError("--strategy must be one of: \(TuningOptions.Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -117,10 +122,14 @@ struct TuneCommand: ParsableCommand {
         source.resume()
         defer { source.cancel() }
 
-        let worker = WorkerMeasurer(options: MeasureOptions(threads: threads, compileTimeout: compileTimeout), stopFlag: stop)
-        worker.log = { printError("  note: \($0)") }
-        defer { worker.shutDown() }
-        let measurer = WorkerTuningMeasurer(worker: worker, task: task, threads: threadCount)
+        // Two workers compile a batch on two cores; one candidate at a time is timed.
+        let workers = (0..<(compileWorkers ?? idleCompileWorkers())).map { _ in
+            WorkerMeasurer(options: MeasureOptions(threads: threads, compileTimeout: compileTimeout), stopFlag: stop)
+        }
+        for w in workers { w.log = { printError("  note: \($0)") } }
+        defer { for w in workers { w.shutDown() } }
+        let worker = workers[0]
+        let measurer = WorkerTuningMeasurer(workers: workers, task: task, threads: threadCount)
         let store = RecordsFileStore(path: recordsPath)
         let model = TreeSearchModel(seed: seed, threads: threadCount)
         let tuner = Tuner(space: space, task: task, target: target, measurer: measurer, store: store, model: model, options: options)
@@ -131,7 +140,9 @@ struct TuneCommand: ParsableCommand {
         tuner.onLog = { progress.log($0) }
 
         print("tuning \(task.identity) on \(target): \(space.sketches.count) sketch\(space.sketches.count == 1 ? "" : "es"), "
-              + "\(options.strategy.rawValue) search, \(trials) trials\(options.timeBudget.map { " or \(formatElapsed($0))" } ?? ""); records: \(recordsPath)")
+              + "\(options.strategy.rawValue) search, \(trials) trials\(options.timeBudget.map { " or \(formatElapsed($0))" } ?? ""), "
+              + "\(workers.count) compile worker\(workers.count == 1 ? "" : "s"); records: \(recordsPath)")
+        fflush(nil)
         let result = try tuner.run(stop: stop)
         printWarnings(store.warnings)
         progress.finish()
@@ -171,8 +182,8 @@ struct TuneCommand: ParsableCommand {
               + (defaultSeconds.map { String(format: ", %.1fx the default schedule (%@)", $0 / bestSeconds, formatDuration($0)) } ?? ""))
         print("measured \(result.trials) candidates (\(result.errors) errors) in \(formatElapsed(t.total)): "
               + String(format: "%.2f trials/s", Double(result.trials) / max(t.total, 1e-9)))
-        print("time: compile \(formatElapsed(t.compiling)), run \(formatElapsed(t.running)), verify \(formatElapsed(t.verifying)), "
-              + "worker and protocol \(formatElapsed(t.measuringOther)), search \(formatElapsed(t.searching)), train \(formatElapsed(t.training))")
+        print("time: measure \(formatElapsed(t.measuring)) (compile \(formatElapsed(t.compiling)) on \(workers.count) worker\(workers.count == 1 ? "" : "s"), "
+              + "run \(formatElapsed(t.running)), verify \(formatElapsed(t.verifying))), search \(formatElapsed(t.searching)), train \(formatElapsed(t.training))")
         print("wrote \(schedulePath), \(objectPath), \(headerPath), \(curvePath)")
         print("link: cc -O2 main.c \(objectPath) -lm\(usesOpenMP ? " -fopenmp" : "")   (declarations in \(headerPath))")
         if result.interrupted {
@@ -229,11 +240,13 @@ private final class ProgressLine {
         print("[\(p.trials)/\(p.plannedTrials)] best \(best.map { "\(formatDuration($0)) (\(gflops($0)) GFLOP/s)" } ?? "-"), "
               + "\(p.errors) errors, \(String(format: "%.2f", Double(p.trials) / max(p.elapsed, 1e-9))) trials/s"
               + (p.batchSpearman.map { String(format: ", model rank correlation on the batch %.2f", $0) } ?? ""))
+        fflush(nil)
     }
 
     func log(_ message: String) {
         clear()
         print(message)
+        fflush(nil)
     }
 
     func finish() {
@@ -258,6 +271,16 @@ private final class ProgressLine {
         FileHandle.standardOutput.write(Data(("\r" + String(repeating: " ", count: lastLength) + "\r").utf8))
         lastLength = 0
     }
+}
+
+/// Two compile workers when the machine has a core to spare (other
+/// processes' load below the cores minus one), else one: on a busy
+/// machine a second compiler only slows the first.
+private func idleCompileWorkers() -> Int {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    var load = [0.0]
+    guard cores >= 2, getloadavg(&load, 1) == 1 else { return 1 }
+    return load[0] < Double(cores) - 1 ? 2 : 1
 }
 
 /// "90s", "10m", "1h", "1.5h" or plain seconds.

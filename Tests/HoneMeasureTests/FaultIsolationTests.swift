@@ -110,3 +110,31 @@ private let tiled = Schedule([
     #expect(results[1].error?.message.contains("too slow") == true)
     #expect(measurer.restarts == 0)  // stopped by the worker itself, no kill needed
 }
+
+/// Compiling a batch first and timing it afterwards gives the same verdicts
+/// as measuring each candidate whole; a candidate whose worker died in
+/// between is measured whole.
+@Test func preparedCandidatesAreCompiledFirstAndTimedLater() throws {
+    let task = try MeasureTask(spec: KernelSpec(source: smallGemmSource), seed: 3)
+    let measurer = try testMeasurer()
+    defer { measurer.shutDown() }
+    let good = MeasureInput(task: task, schedule: tiled)
+    let invalid = MeasureInput(task: task, schedule: Schedule([.vectorize(stage: "C", loop: "k")]))
+    let crash = MeasureInput(task: task, schedule: .default, fault: .outOfBoundsWrite)
+
+    let first = try #require(measurer.prepare(good))
+    let second = try #require(measurer.prepare(MeasureInput(task: task, schedule: .default)))
+    let rejected = try #require(measurer.prepare(invalid))
+    guard case .failure(let failure) = rejected else { Issue.record("an invalid schedule must fail at compile time"); return }
+    #expect(failure.result.error?.kind == .invalidSchedule)
+
+    guard case .success(let kept) = first, case .success(let keptDefault) = second else { Issue.record("good candidates must compile"); return }
+    let timed = try #require(measurer.measure(prepared: kept))
+    #expect(timed.timing != nil && (timed.maxAbsError ?? 1) < 1e-3, "\(timed.outcome)")
+    #expect(timed.phases.compiling > 0, "the compile phases are kept with the candidate")
+
+    // A crash takes the worker (and the kernels it keeps) down; the kept default is then measured whole.
+    #expect(measurer.measure(crash)?.error?.kind == .runtimeCrash)
+    let remeasured = try #require(measurer.measure(prepared: keptDefault))
+    #expect(remeasured.timing != nil, "\(remeasured.outcome)")
+}
