@@ -61,6 +61,17 @@ enum Operation {
     }
 }
 
+/// The FLOPs a row is credited with: the kernel's own count (`KernelCost`),
+/// except for transposed convolutions, whose kernel also multiplies the
+/// zeros of its dilated input (S^2 times the work): there, 2 C F K^2 H W
+/// per image, the multiply-adds the libraries do.
+public func creditedFlops(_ kernel: Kernel) -> Int {
+    if let operation = try? Operation(kernel), case .convolution(let conv) = operation, conv.transposed {
+        return 2 * conv.batch * conv.channels * conv.filters * conv.windowSize * conv.input.reduce(1, *)
+    }
+    return KernelCost(kernel).flops
+}
+
 /// A convolution as the libraries describe it: batch, channels and filters,
 /// the spatial input sizes (1 to 3 axes), the window, and the same stride,
 /// padding and dilation on every axis. Dilation counts as in the kernels

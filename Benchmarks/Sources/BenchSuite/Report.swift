@@ -57,7 +57,8 @@ public func markdownReport(_ results: [RowResult], _ context: ReportContext) -> 
     out += "**Tuned / best** is the best same-layout baseline's time over the tuned schedule's (above 1: Hone is faster). "
     out += "Baselines take and return the kernel's layout (NCHW, row-major); oneDNN in its own blocked layout is listed apart. "
     out += "**Roofline** is the tuned (else best Hone) schedule's share of the measured peak, or of the DRAM bandwidth for kernels whose "
-    out += "arithmetic intensity is below the machine's balance.\n\n"
+    out += "arithmetic intensity is below the machine's balance. **FLOPs** are the kernel's own count, except for transposed "
+    out += "convolutions (2·C·F·K²·H·W, the work the libraries do; Hone's kernel also multiplies the zeros of its dilated input).\n\n"
 
     out += "| row | kernel and shape | FLOPs | default | hand | tuned | best baseline | tuned / best | oneDNN own layout | roofline | trials | tuning | trials/s |\n"
     out += "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
@@ -67,12 +68,15 @@ public func markdownReport(_ results: [RowResult], _ context: ReportContext) -> 
         switch r.tuned {
         case .notTuned: tunedText = "not tuned"
         case .invalid: tunedText = "invalid (see notes)"
-        case .tuned: tunedText = ms(r.tunedSeconds) + rate(r.flops, r.tunedSeconds)
+        case .tuned:
+            let gflops = r.tunedSeconds.map { String(format: "%.1f GFLOP/s", Double(r.flops) / $0 / 1e9) }
+            let speedup = r.tunedSeconds.flatMap { t in r.defaultSeconds.map { String(format: "%.1fx default", $0 / t) } }
+            tunedText = ms(r.tunedSeconds) + " (" + [gflops, speedup].compactMap { $0 }.joined(separator: ", ") + ")"
         }
         let baseline = r.bestBaseline.map { "\(ms($0.seconds))\(rate(r.flops, $0.seconds)) \($0.name)" } ?? "none"
         let ratio = r.tunedOverBaseline.map { String(format: "**%.2f**", $0) } ?? "—"
         let own = r.bestOwnLayout.map { b in ms(b.seconds) + (r.tunedSeconds.map { String(format: " (tuned / it: %.2f)", b.seconds / $0) } ?? "") } ?? "—"
-        let honeBest = [r.tunedSeconds, r.handSeconds, r.defaultSeconds].compactMap { $0 }.min()
+        let honeBest = r.tunedSeconds ?? [r.handSeconds, r.defaultSeconds].compactMap { $0 }.min()
         let roofline = honeBest.map { s in
             let (fraction, kind) = r.rooflineFraction(s, context.peaks)
             return String(format: "%.0f%% of %@", fraction * 100, kind)

@@ -17,10 +17,11 @@ public func svgReport(_ results: [RowResult], title: String) -> String {
     <text x="20" y="28" font-size="16" font-weight="bold">\(escape(title))</text>
     <text x="20" y="48">Tuned Hone / best baseline (same layout), log scale; right of 1.0 Hone is faster</text>\n
     """
-    // Log scale from 1/8 to 8; bars are clamped at the edges.
-    let lowest = log2(1.0 / 8), highest = log2(8.0)
+    // Log scale from 1/16 to 16; bars are clamped at the edges (their label
+    // then goes inside the bar).
+    let lowest = log2(1.0 / 16), highest = log2(16.0)
     func x(_ ratio: Double) -> Double { left + (min(max(log2(ratio), lowest), highest) - lowest) / (highest - lowest) * plotWidth }
-    for tick in [0.125, 0.25, 0.5, 1, 2, 4, 8] {
+    for tick in [0.0625, 0.125, 0.25, 0.5, 1, 2, 4, 8, 16] {
         let tx = x(tick)
         svg += "<line x1=\"\(f(tx))\" y1=\"\(f(barsTop - 6))\" x2=\"\(f(tx))\" y2=\"\(f(barsTop + barsHeight))\" stroke=\"\(tick == 1 ? "black" : "#ddd")\" stroke-width=\"\(tick == 1 ? 2 : 1)\"/>\n"
         svg += "<text x=\"\(f(tx))\" y=\"\(f(barsTop + barsHeight + 16))\" text-anchor=\"middle\">\(tick < 1 ? "1/\(Int(1 / tick))" : "\(Int(tick))")</text>\n"
@@ -34,8 +35,10 @@ public func svgReport(_ results: [RowResult], title: String) -> String {
         let color = ratio >= 1 ? "#2e9e4f" : ratio >= 0.5 ? "#e09b2d" : "#d0453a"
         svg += "<text x=\"\(f(left - 8))\" y=\"\(f(y + 13))\" text-anchor=\"end\">\(escape("\(r.row.id) \(r.row.kernel)"))</text>\n"
         svg += "<rect x=\"\(f(from))\" y=\"\(f(y))\" width=\"\(f(max(to - from, 1)))\" height=\"\(f(barHeight))\" fill=\"\(color)\"/>\n"
-        let labelX = ratio >= 1 ? to + 4 : from - 4
-        svg += "<text x=\"\(f(labelX))\" y=\"\(f(y + 13))\" text-anchor=\"\(ratio >= 1 ? "start" : "end")\">\(String(format: "%.2f", ratio))</text>\n"
+        let clamped = ratio < 1.0 / 16 || ratio > 16
+        let labelX = ratio >= 1 ? (clamped ? to - 4 : to + 4) : (clamped ? from + 4 : from - 4)
+        let anchor = (ratio >= 1) != clamped ? "start" : "end"
+        svg += "<text x=\"\(f(labelX))\" y=\"\(f(y + 13))\" text-anchor=\"\(anchor)\" fill=\"\(clamped ? "white" : "black")\">\(String(format: "%.2f", ratio))</text>\n"
     }
     if !curves.isEmpty {
         svg += "<text x=\"20\" y=\"\(f(curvesTop - 24))\" font-size=\"14\" font-weight=\"bold\">Tuning curves: best GFLOP/s against trials (dashed: best baseline)</text>\n"

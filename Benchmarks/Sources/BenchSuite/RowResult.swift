@@ -17,7 +17,7 @@ public struct RowResult {
     public init(_ prepared: PreparedRow, timings: RowTimings, tuning: TuningSummary?) {
         row = prepared.row
         let cost = KernelCost(prepared.kernel)
-        flops = cost.flops
+        flops = creditedFlops(prepared.kernel)
         bytesMoved = cost.bytesMoved
         self.timings = timings
         tuned = prepared.tuned

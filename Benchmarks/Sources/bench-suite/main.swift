@@ -126,7 +126,7 @@ do {
     let stamp = ISO8601DateFormatter.string(from: started, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate, .withTime])
     let directory = options.results.appendingPathComponent("\(stamp.replacingOccurrences(of: ":", with: ""))-\(slug(HostTarget.host.cpu))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    var commands = ["make bench BENCH_SUITE=\(options.suite)   # tunes, then runs:", CommandLine.arguments.joined(separator: " ")]
+    var commands = [CommandLine.arguments.joined(separator: " ")]
     for row in rows {
         if let command = try? String(contentsOfFile: paths.tuningCommand(row), encoding: .utf8) {
             commands.append(command.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -135,8 +135,8 @@ do {
     let versions: [(String, String)] = [
         ("Hone", "\(honeVersion) (git \(shell("git -C '\(repository.path)' rev-parse --short HEAD")))"),
         ("LLVM", shell("llvm-config-19 --version")),
-        ("oneDNN", oneDNNVersion()),
-        ("OpenBLAS", shell("dpkg-query -W -f='${Version}' libopenblas0-pthread libopenblas0 2>/dev/null | head -c 40")),
+        ("oneDNN", oneDNNVersion() + " (Debian libdnnl-dev " + shell("dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null") + ")"),
+        ("OpenBLAS", shell("dpkg-query -W -f='${Version}\\n' libopenblas-dev 2>/dev/null")),
         ("Swift", shell("swift --version 2>&1 | head -1")),
         ("kernel", shell("uname -r")),
     ]
