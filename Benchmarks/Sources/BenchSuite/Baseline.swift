@@ -64,6 +64,7 @@ extension TensorBuffer {
 /// input buffers (in calling order, as `KernelBuffers` holds them).
 /// Throws when a named baseline does not apply to the kernel.
 public func makeBaselines(_ kinds: [BaselineKind], for kernel: Kernel, inputs: [TensorBuffer]) throws -> [Baseline] {
+    guard !kinds.isEmpty else { return [] }
     let operation = try Operation(kernel)
     var baselines: [Baseline] = []
     for kind in kinds {

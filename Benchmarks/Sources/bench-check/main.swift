@@ -2,7 +2,8 @@
 // on small shapes: each library call (OpenBLAS, oneDNN in the kernel's
 // layout and in its own) must compute what the kernel file defines, with
 // the suite's strides, paddings, dilations and groups. `make bench-check`
-// runs it; `make test` does not (it needs OpenBLAS and oneDNN).
+// runs it; `make test` does not (it needs OpenBLAS and oneDNN). It also
+// checks that every row of Benchmarks/suite.tsv loads and builds its baselines.
 import BenchSuite
 import Foundation
 import Hone
@@ -58,7 +59,24 @@ do {
         }
     }
     print("\(checked) baselines checked against the interpreter, \(failed) failed")
-    exit(failed == 0 ? 0 : 1)
+
+    // Every row of the suite: its kernel loads at its parameters and the
+    // baselines it names build (on zero inputs; nothing is timed).
+    let rows = try loadSuite(path: repository.appendingPathComponent("Benchmarks/suite.tsv").path)
+    var badRows = 0
+    for row in rows {
+        do {
+            let kernel = try Kernel.load(path: repository.appendingPathComponent("Kernels/\(row.kernel).hone").path, overrides: row.overrides)
+            let inputs = kernel.inputs.map { TensorBuffer(type: $0.type, shape: $0.shape) }
+            let baselines = try makeBaselines(row.baselines, for: kernel, inputs: inputs)
+            print("ROW \(row.id) \(row.kernel) \(row.setArgument): \(baselines.map(\.name).joined(separator: "; "))")
+        } catch {
+            badRows += 1
+            print("BAD ROW \(row.id): \(error)")
+        }
+    }
+    print("\(rows.count) suite rows, \(badRows) bad")
+    exit(failed == 0 && badRows == 0 ? 0 : 1)
 } catch {
     FileHandle.standardError.write(Data("bench-check: \(error)\n".utf8))
     exit(1)
