@@ -49,8 +49,9 @@ public func markdownReport(_ results: [RowResult], _ context: ReportContext) -> 
     out += String(format: "Machine load: other processes used %.0f%% of the CPU time before the run and %.0f%% after it", context.othersBefore * 100, context.othersAfter * 100)
     out += " (`uptime` load averages: \(context.loadBefore) before, \(context.loadAfter) after). "
     let disturbed = results.reduce(0) { $0 + $1.timings.disturbedRounds }, rounds = results.reduce(0) { $0 + $1.timings.roundCount }
-    out += String(format: "%d of %d rounds were disturbed (others above %.0f%% of the CPU time) and left out of the medians. ",
-                  disturbed, rounds, context.plan.disturbedShare * 100)
+    out += String(format: "%d of %d rounds were disturbed (others above %.0f%% of the CPU time); they are left out of a row's medians "
+                  + "when at least half of its rounds were quiet. ", disturbed, rounds, context.plan.disturbedShare * 100)
+    if disturbed * 2 > rounds { out += "**The machine was busy: treat these figures as noise.** " }
     out += String(format: "Suite: %@, %d rows, %.0f s.\n\n", context.suite, results.count, context.seconds)
     out += "Every contender is timed alternately with the others, \(context.plan.rounds) rounds, "
     out += String(format: "each timing at least %.0f ms of back-to-back calls; the table gives medians. ", context.plan.minimumSeconds * 1e3)
