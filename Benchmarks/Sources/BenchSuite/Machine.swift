@@ -6,6 +6,12 @@ import Hone
 /// The machine's measured limits: every row's roofline fraction divides by
 /// these.
 public struct MachinePeaks: Sendable {
+    /// The higher of two measurements (taken before and after a run).
+    public func combined(with other: MachinePeaks) -> MachinePeaks {
+        MachinePeaks(flopsPerSecond: max(flopsPerSecond, other.flopsPerSecond), bytesPerSecond: max(bytesPerSecond, other.bytesPerSecond),
+                     threads: threads, vectorLanes: vectorLanes)
+    }
+
     /// FLOP/s of vector FMAs on `threads` threads at once.
     public var flopsPerSecond: Double
     /// Bytes/s of a triad a = b + s c over arrays far larger than the caches
@@ -18,11 +24,13 @@ public struct MachinePeaks: Sendable {
 /// Measures the peak FMA rate and the DRAM bandwidth with `threads` threads;
 /// each figure is the best of a few tries, as STREAM reports.
 public func measurePeaks(threads: Int) -> MachinePeaks {
+    // On a busy machine all threads rarely run at once: one thread's rate
+    // times the thread count is taken too, whichever is higher.
     var bestFlops = 0.0
-    for _ in 0..<5 {
+    for width in [threads, 1, threads, 1, threads] {
         let iterations = 20_000_000
         let start = DispatchTime.now().uptimeNanoseconds
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+        DispatchQueue.concurrentPerform(iterations: width) { _ in
             var sink: Float = 0
             _ = machine_fma_flops(iterations, &sink)
             if sink == .infinity { print("") }  // keeps the loop observable

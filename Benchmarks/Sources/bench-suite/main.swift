@@ -97,8 +97,8 @@ do {
     let loadBefore = loadAverages()
     let othersBefore = othersShare(over: 1)
     print(String(format: "machine: other processes used %.0f%% of the CPU over 1 s (load %@)", othersBefore * 100, loadBefore))
-    let peaks = measurePeaks(threads: options.threads)
-    print(String(format: "peak: %.1f GFLOP/s, DRAM triad %.1f GB/s", peaks.flopsPerSecond / 1e9, peaks.bytesPerSecond / 1e9))
+    let startPeaks = measurePeaks(threads: options.threads)
+    print(String(format: "peak: %.1f GFLOP/s, DRAM triad %.1f GB/s (measured again at the end; the report takes the higher)", startPeaks.flopsPerSecond / 1e9, startPeaks.bytesPerSecond / 1e9))
 
     let compiler = try Compiler()
     let plan = TimingPlan(rounds: options.rounds, minimumSeconds: options.minimumSeconds)
@@ -123,6 +123,8 @@ do {
 
     let loadAfter = loadAverages()
     let othersAfter = othersShare(over: 1)
+    // Measured again: a neighbour's burst at the start must not lower the peaks.
+    let peaks = startPeaks.combined(with: measurePeaks(threads: options.threads))
     let stamp = ISO8601DateFormatter.string(from: started, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate, .withTime])
     let directory = options.results.appendingPathComponent("\(stamp.replacingOccurrences(of: ":", with: ""))-\(slug(HostTarget.host.cpu))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
