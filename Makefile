@@ -45,19 +45,69 @@ test: deps
 fuzz-schedules: deps
 	HONE_SCHEDULE_TRIALS=4000 $(SWIFT) test $(LLVM_FLAGS) --filter RandomSchedule
 
-# The benchmark suite: release builds, baselines measured in the same run.
-# Reports go to Benchmarks/results/.
+# Benchmarks (their own package in Benchmarks/, release builds; they alone
+# link OpenBLAS and oneDNN, installed here when missing, never for `make test`).
+# Reports go to Benchmarks/results/. README "Benchmarks" says what each does.
 BENCH_BIN = Benchmarks/.build/release
-bench: deps
-	@dpkg -s libopenblas-dev >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev; \
-	  else echo "The baselines need OpenBLAS. Run: sudo apt-get install -y libopenblas-dev"; exit 1; fi; }
+BENCH_RESULTS = Benchmarks/results
+BENCH_APT_PACKAGES = libopenblas-dev libdnnl-dev
+BENCH_SUITE ?= default
+BENCH_ONLY ?=
+BENCH_TRIALS ?= 250
+BENCH_TIME_BUDGET ?= 50
+BENCH_ROUNDS ?= 5
+BENCH_THREADS ?= $$(nproc)
+HONE_BIN = .build/$(CONFIG)/hone
+
+.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check
+
+bench-deps: deps
+	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "Installing$$missing with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "The baselines need$$missing. Run: sudo apt-get install -y$$missing"; exit 1; fi; \
+	fi
+
+bench-build: bench-deps build
 	cd Benchmarks && $(SWIFT) build -c release $(LLVM_FLAGS)
-	mkdir -p Benchmarks/results
-	$(BENCH_BIN)/bench-gemm | tee Benchmarks/results/gemm.txt
-	Benchmarks/costmodel/run.sh | tee Benchmarks/results/costmodel.txt
-	$(BENCH_BIN)/bench-measure | tee Benchmarks/results/measure.txt
-	$(BENCH_BIN)/bench-features | tee Benchmarks/results/features.txt
+
+# Tunes every row of Benchmarks/suite.tsv in the suite (or BENCH_ONLY=ID,ID),
+# resuming from the records of earlier runs unless BENCH_FRESH=1.
+bench-tune: bench-build
+	@mkdir -p $(BENCH_RESULTS)/records $(BENCH_RESULTS)/tuned
+	@if [ "$(BENCH_FRESH)" = 1 ]; then rm -f $(BENCH_RESULTS)/records/*.jsonl $(BENCH_RESULTS)/tuned/*.json; fi
+	@grep -v '^#' Benchmarks/suite.tsv | while IFS='	' read -r id group kernel params suite baselines; do \
+	  [ -n "$$id" ] || continue; \
+	  if [ -n "$(BENCH_ONLY)" ]; then case ",$(BENCH_ONLY)," in *",$$id,"*) ;; *) continue ;; esac; \
+	  elif [ "$(BENCH_SUITE)" != full ] && [ "$$suite" != default ]; then continue; fi; \
+	  cmd="$(HONE_BIN) tune Kernels/$$kernel.hone --set $$params --trials $(BENCH_TRIALS) --time-budget $(BENCH_TIME_BUDGET) --records $(BENCH_RESULTS)/records/$$id.jsonl --schedule-out $(BENCH_RESULTS)/tuned/$$id.json --seed 1 --threads $(BENCH_THREADS)"; \
+	  echo "$$cmd" > $(BENCH_RESULTS)/tuned/$$id.command; \
+	  echo "[$$id] $$cmd"; \
+	  $$cmd </dev/null || echo "[$$id] hone tune failed; the report will say 'not tuned' unless an earlier run left a schedule"; \
+	done
+
+# The suite: tune, then time default, hand and tuned schedules against
+# oneDNN and OpenBLAS; about 30 minutes for the default suite on 2 cores.
+bench: bench-tune
+	$(BENCH_BIN)/bench-suite --suite $(BENCH_SUITE) --rounds $(BENCH_ROUNDS) --threads $(BENCH_THREADS) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
+
+# A smoke run of the whole pipeline: three kernels, small budgets, about 3 minutes.
+bench-quick:
+	$(MAKE) bench BENCH_ONLY=GMM-3,C2D-3,SFM-1 BENCH_TRIALS=64 BENCH_TIME_BUDGET=40 BENCH_ROUNDS=3
+
+# Every baseline against the reference interpreter on small shapes (not part of make test).
+bench-check: bench-build
+	$(BENCH_BIN)/bench-check
+
+# The component benchmarks: hand schedules against OpenBLAS, the tree
+# learner against XGBoost and LightGBM, measurement overhead, feature speed.
+bench-components: bench-build
+	mkdir -p $(BENCH_RESULTS)
+	$(BENCH_BIN)/bench-gemm | tee $(BENCH_RESULTS)/gemm.txt
+	Benchmarks/costmodel/run.sh | tee $(BENCH_RESULTS)/costmodel.txt
+	$(BENCH_BIN)/bench-measure | tee $(BENCH_RESULTS)/measure.txt
+	$(BENCH_BIN)/bench-features | tee $(BENCH_RESULTS)/features.txt
 
 clean:
 	rm -rf .build Benchmarks/.build

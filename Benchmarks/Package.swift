@@ -1,8 +1,11 @@
 // swift-tools-version: 6.0
 // Hone's benchmarks: a package of their own, so only they link the baselines
-// (OpenBLAS); the Hone library never does. Run them with `make bench`, which
-// builds in release mode and passes LLVM's include path.
+// (OpenBLAS, oneDNN); the Hone library never does. Run them with `make bench`
+// (or `make bench-components`, `make bench-check`), which builds in release
+// mode and passes LLVM's include path.
 import PackageDescription
+
+let hone = Target.Dependency.product(name: "Hone", package: "Hone")
 
 let package = Package(
     name: "HoneBenchmarks",
@@ -11,9 +14,14 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
-        .executableTarget(name: "bench-gemm", dependencies: [.product(name: "Hone", package: "Hone"), "COpenBLAS"]),
-        .executableTarget(name: "bench-costmodel", dependencies: [.product(name: "Hone", package: "Hone")]),
-        .executableTarget(name: "bench-measure", dependencies: [.product(name: "Hone", package: "Hone")]),
-        .executableTarget(name: "bench-features", dependencies: [.product(name: "Hone", package: "Hone")]),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .target(name: "CMachine", path: "Sources/CMachine"),
+        .target(name: "BenchSuite", dependencies: [hone, "COpenBLAS", "CDNNL", "CMachine"]),
+        .executableTarget(name: "bench-suite", dependencies: [hone, "BenchSuite"]),
+        .executableTarget(name: "bench-check", dependencies: [hone, "BenchSuite"]),
+        .executableTarget(name: "bench-gemm", dependencies: [hone, "COpenBLAS"]),
+        .executableTarget(name: "bench-costmodel", dependencies: [hone]),
+        .executableTarget(name: "bench-measure", dependencies: [hone]),
+        .executableTarget(name: "bench-features", dependencies: [hone]),
     ]
 )

@@ -29,7 +29,9 @@ enum ShippedKernels {
 
 @Test func everyKernelFileIsShipped() {
     let expected = ["batch_matmul", "blur3x3", "conv1d", "conv2d", "conv2d_bias_relu", "depthwise_conv2d",
-                    "gemm", "layernorm", "norm", "softmax"]
+                    "gemm", "layernorm", "norm", "softmax",
+                    "conv2d_general", "conv3d", "grouped_conv2d", "conv2d_transpose", "conv2d_capsule",
+                    "transpose_batch_matmul", "harris"]
     #expect(Set(expected).isSubset(of: Set(ShippedKernels.names)))
 }
 
@@ -45,4 +47,33 @@ func jitCompiledKernelEqualsTheInterpreter(name: String) throws {
         #expect(verification.comparison.passed, "\(name) seed \(seed): \(verification.comparison)")
         #expect(verification.isComplete)
     }
+}
+
+/// The window parameters the small variants above keep at their defaults
+/// (strides, paddings, dilations, kernel sizes, groups), set as the operator
+/// benchmark sets them, at small spatial sizes.
+@Test(arguments: [
+    ("conv1d", ["L": 9, "CI": 3, "CO": 4, "S": 2]),
+    ("conv1d", ["L": 8, "CI": 3, "CO": 2, "S": 2, "K": 1, "P": 0]),
+    ("conv1d", ["L": 7, "CI": 2, "CO": 3, "S": 1, "K": 5, "P": 2]),
+    ("depthwise_conv2d", ["C": 3, "H": 9, "W": 8, "S": 2]),
+    ("conv2d_general", ["C": 3, "H": 11, "W": 10, "F": 5, "KH": 7, "KW": 7, "S": 2, "P": 3]),
+    ("conv2d_general", ["C": 4, "H": 7, "W": 9, "F": 3, "KH": 1, "KW": 1, "S": 2, "P": 0]),
+    ("conv2d_general", ["C": 3, "H": 8, "W": 7, "F": 4, "KH": 3, "KW": 3, "S": 1, "P": 1, "D": 2]),
+    ("conv3d", ["C": 2, "DI": 5, "H": 7, "W": 6, "F": 3, "K": 3, "S": 2, "P": 1]),
+    ("conv3d", ["C": 3, "DI": 4, "H": 5, "W": 5, "F": 2, "K": 1, "S": 2, "P": 0]),
+    ("grouped_conv2d", ["G": 3, "CG": 2, "H": 7, "W": 8, "FG": 3, "S": 2]),
+    ("conv2d_transpose", ["C": 3, "H": 4, "W": 3, "F": 5, "K": 4, "S": 2, "P": 1]),
+    ("conv2d_transpose", ["C": 2, "H": 3, "W": 4, "F": 3, "K": 3, "S": 3, "P": 2]),
+    ("conv2d_capsule", ["H": 7, "W": 6, "CI": 3, "CO": 2, "K": 3, "S": 2, "P": 1, "CAP": 3]),
+    ("conv2d_capsule", ["H": 5, "W": 5, "CI": 2, "CO": 3, "K": 3, "S": 1, "P": 1, "CAP": 2]),
+])
+func windowParametersCompileToWhatTheInterpreterComputes(name: String, overrides: [String: Int]) throws {
+    let kernel = try Kernel.load(path: ShippedKernels.path(name), overrides: overrides)
+    let compiled = try Compiler().jit(try lower(kernel))
+    let buffers = KernelBuffers(kernel: kernel, seed: 7)
+    buffers.output.fill(with: Array(repeating: .nan, count: buffers.output.count))
+    compiled.run(buffers.buffers)
+    let verification = try verify(buffers, mode: .full)
+    #expect(verification.comparison.passed && verification.isComplete, "\(name) \(overrides): \(verification.comparison)")
 }

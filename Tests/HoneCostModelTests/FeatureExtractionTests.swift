@@ -244,7 +244,8 @@ private func featureKernelPath(_ name: String) -> String { featureKernelsDirecto
 /// A kernel file with every parameter set to `size`.
 private func smallKernel(_ path: String, size: Int = 6) throws -> Kernel {
     let defaults = try Kernel.load(path: path)
-    return try Kernel.load(path: path, overrides: Dictionary(uniqueKeysWithValues: defaults.parameters.map { ($0.name, size) }))
+    // At most the default: strides and paddings keep their shipped values.
+    return try Kernel.load(path: path, overrides: Dictionary(uniqueKeysWithValues: defaults.parameters.map { ($0.name, min(size, $0.value)) }))
 }
 
 private func storeCount(_ s: Stmt) -> Int {

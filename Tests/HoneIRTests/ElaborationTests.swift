@@ -155,7 +155,9 @@ private func b(_ x: Expr, _ y: Expr) -> Expr { .load("B", [x, y], .f32) }
 @Test func unknownOverrideNamesTheKnownParameters() {
     expectKernelError(gemmLike("C[i, j] = A[i, 0]"), at: "none", "unknown parameter 'Q' in override; the parameters of t are M, N, K", overrides: ["Q": 3])
     expectKernelError(gemmLike("C[i, j] = A[i, 0]"), at: "none", "did you mean 'M'?", overrides: ["MM": 3])
-    expectKernelError(gemmLike("C[i, j] = A[i, 0]"), at: "none", "parameter M must be a positive integer", overrides: ["M": 0])
+    expectKernelError(gemmLike("C[i, j] = A[i, 0]"), at: "none", "parameter M must be a non-negative integer", overrides: ["M": -1])
+    // Zero is a valid value (a padding), but not as an extent.
+    expectKernelError(gemmLike("C[i, j] = A[i, 0]"), at: "3:15", "dimension 1 of A has extent 0; extents must be positive", overrides: ["M": 0])
 }
 
 @Test func nonPositiveExtentPointsAtTheShape() {
@@ -299,7 +301,8 @@ private func b(_ x: Expr, _ y: Expr) -> Expr { .load("B", [x, y], .f32) }
     #expect(message("M=abc").contains("expected an integer value for M, got 'abc'"))
     #expect(message("=4").contains("expected a parameter name"))
     #expect(message("M=1,M=2").contains("parameter M is set twice"))
-    #expect(message("M=0").contains("expected a positive value for M"))
+    #expect(message("M=-3").contains("expected a non-negative value for M"))
+    #expect(message("P=0") == "no error")
 }
 
 @Test func loadReportsUnreadableFiles() {

@@ -110,8 +110,7 @@ private func expectSyntaxError(_ source: String, at position: String, _ fragment
 @Test func declarationErrors() {
     expectSyntaxError("input A: f32[4]\n", at: "1:1", "expected 'kernel NAME' to open the file")
     expectSyntaxError("kernel t x\n", at: "1:10", "expected end of line after the kernel's name, found 'x'")
-    expectSyntaxError("kernel t\nparam M = -4\n", at: "2:11", "parameter M must be a positive integer")
-    expectSyntaxError("kernel t\nparam M = 0\n", at: "2:11", "parameter M must be a positive integer")
+    expectSyntaxError("kernel t\nparam M = -4\n", at: "2:11", "parameter M must be a non-negative integer")
     expectSyntaxError("kernel t\nparam M 4\n", at: "2:9", "expected '=' and a default value after parameter M")
     expectSyntaxError("kernel t\ninput A: f16[4]\n", at: "2:10", "unknown element type 'f16'; expected f32, f64 or i32")
     expectSyntaxError("kernel t\ninput A f32[4]\n", at: "2:9", "expected ':' and an element type after A")

@@ -145,8 +145,9 @@ private struct Elaborator {
         }
         for p in syntax.parameters {
             let value = overrides[p.name] ?? p.defaultValue
-            guard value > 0, value <= Int(Int32.max) else {
-                throw HoneError("parameter \(p.name) must be a positive integer below 2^31, got \(value)")
+            // Zero is a value (a padding); a zero extent is caught at the shape.
+            guard value >= 0, value <= Int(Int32.max) else {
+                throw HoneError("parameter \(p.name) must be a non-negative integer below 2^31, got \(value)")
             }
             env.parameters[p.name] = Int64(value)
             parameterValues.append(Parameter(name: p.name, value: value))

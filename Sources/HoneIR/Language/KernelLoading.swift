@@ -41,7 +41,7 @@ public func parseParameterOverrides(_ text: String) throws(HoneError) -> [String
         guard let v = Int(value) else {
             throw HoneError("expected an integer value for \(name), got '\(value)'")
         }
-        guard v > 0 else { throw HoneError("expected a positive value for \(name), got \(v)") }
+        guard v >= 0 else { throw HoneError("expected a non-negative value for \(name), got \(v)") }
         guard result[name] == nil else { throw HoneError("parameter \(name) is set twice") }
         result[name] = v
     }

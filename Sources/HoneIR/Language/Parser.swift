@@ -150,13 +150,13 @@ private struct KernelParser {
             try expect("=", "'=' and a default value after parameter \(param.name)")
             let valueLocation = current.location
             if current.isSymbol("-") {
-                throw HoneError("parameter \(param.name) must be a positive integer", at: valueLocation)
+                throw HoneError("parameter \(param.name) must be a non-negative integer", at: valueLocation)
             }
             guard case .integer(let value) = current.kind else {
                 throw expected("an integer default value for parameter \(param.name)")
             }
-            guard value > 0, value <= Int64(Int32.max) else {
-                throw HoneError("parameter \(param.name) must be a positive integer below 2^31, got \(value)", at: valueLocation)
+            guard value >= 0, value <= Int64(Int32.max) else {
+                throw HoneError("parameter \(param.name) must be a non-negative integer below 2^31, got \(value)", at: valueLocation)
             }
             advance()
             syntax.parameters.append(ParameterSyntax(name: param.name, defaultValue: Int(value), location: param.location))

@@ -1,0 +1,153 @@
+import COpenBLAS
+import Foundation
+import Hone
+
+/// Sets the thread count of Hone's OpenMP loops (and oneDNN's, which share
+/// libgomp) and of OpenBLAS.
+public func configureThreads(_ threads: Int) throws {
+    try OpenMP.setThreadCount(threads)
+    openblas_set_num_threads(Int32(threads))
+}
+
+/// One thing timed in a row: a Hone schedule or a baseline.
+public struct Contender {
+    public enum Role: String, Sendable { case honeDefault = "default", honeHand = "hand", honeTuned = "tuned", baseline, ownLayout = "baseline (own layout)" }
+    public var name: String
+    public var role: Role
+    public var run: () -> Void
+    /// Keeps compiled code and buffers alive.
+    var owner: AnyObject?
+}
+
+/// A row made ready to time: every contender built and its output checked
+/// (Hone's default schedule against the interpreter, everything else
+/// against the default schedule); what could not be built or computed a
+/// wrong answer is in `problems` instead.
+public struct PreparedRow {
+    public var row: SuiteRow
+    public var kernel: Kernel
+    public var contenders: [Contender]
+    /// Contender name (or role) and what went wrong.
+    public var problems: [(String, String)]
+    public var tuned: TunedState
+    /// The default schedule's check against the interpreter.
+    public var verification: String
+    var buffers: KernelBuffers
+}
+
+public enum TunedState: Sendable {
+    case notTuned
+    case tuned(path: String)
+    case invalid(String)
+}
+
+/// Where the suite's files are.
+public struct SuitePaths: Sendable {
+    public var repository: URL
+    public var records: URL
+    public var tuned: URL
+
+    public init(repository: URL, results: URL) {
+        self.repository = repository
+        records = results.appendingPathComponent("records")
+        tuned = results.appendingPathComponent("tuned")
+    }
+
+    public func kernel(_ name: String) -> String { repository.appendingPathComponent("Kernels/\(name).hone").path }
+    public func handSchedule(_ name: String) -> String { repository.appendingPathComponent("Kernels/\(name).schedule.json").path }
+    public func tunedSchedule(_ row: SuiteRow) -> String { tuned.appendingPathComponent("\(row.id).json").path }
+    public func tuningCommand(_ row: SuiteRow) -> String { tuned.appendingPathComponent("\(row.id).command").path }
+    public func records(_ row: SuiteRow) -> String { records.appendingPathComponent("\(row.id).jsonl").path }
+}
+
+/// The largest difference from `reference` relative to its largest
+/// magnitude.
+func relativeDifference(_ values: [Float], _ reference: [Float]) -> Double {
+    guard values.count == reference.count else { return .infinity }
+    var scale = 0.0, worst = 0.0
+    for r in reference { scale = max(scale, abs(Double(r))) }
+    for (v, r) in zip(values, reference) {
+        let d = abs(Double(v) - Double(r))
+        if d.isNaN { return .infinity }
+        worst = max(worst, d)
+    }
+    return worst / max(scale, .leastNormalMagnitude)
+}
+
+/// Outputs within this relative difference of the default schedule's count
+/// as the same answer (fp32 sums in another order).
+let agreement = 1e-3
+
+public func prepare(_ row: SuiteRow, paths: SuitePaths, compiler: Compiler) throws -> PreparedRow {
+    let kernel = try Kernel.load(path: paths.kernel(row.kernel), overrides: row.overrides)
+    let buffers = KernelBuffers(kernel: kernel, seed: 1)
+    let inputs = Array(buffers.buffers.dropLast())
+    var contenders: [Contender] = []
+    var problems: [(String, String)] = []
+
+    func honeContender(_ name: String, _ role: Contender.Role, _ schedule: Schedule, output: TensorBuffer) throws -> Contender {
+        let compiled = try compiler.jit(try lower(kernel, schedule: schedule))
+        let arguments = inputs + [output]
+        return Contender(name: name, role: role, run: { compiled.run(arguments) }, owner: [compiled, output] as AnyObject)
+    }
+    func floats(_ buffer: TensorBuffer) -> [Float] { Array(UnsafeBufferPointer(start: buffer.floats, count: buffer.count)) }
+
+    // The default schedule, checked against the interpreter: the reference.
+    let defaultContender = try honeContender("Hone default schedule", .honeDefault, .default, output: buffers.output)
+    defaultContender.run()
+    let verification = try verify(buffers, mode: .sampled(300))
+    guard verification.comparison.passed else {
+        throw HoneError("\(row.id): Hone's default schedule disagrees with the interpreter: \(verification.summary)")
+    }
+    let reference = floats(buffers.output)
+    contenders.append(defaultContender)
+
+    func accept(_ contender: Contender, output: () -> [Float]) {
+        contender.run()
+        let difference = relativeDifference(output(), reference)
+        if difference <= agreement {
+            contenders.append(contender)
+        } else {
+            problems.append((contender.name, String(format: "output differs from Hone's default schedule by %.2e (relative); not timed", difference)))
+        }
+    }
+
+    let handPath = paths.handSchedule(row.kernel)
+    if FileManager.default.fileExists(atPath: handPath) {
+        do {
+            let output = TensorBuffer(type: kernel.output.type, shape: kernel.output.shape)
+            let hand = try honeContender("Hone hand schedule", .honeHand, try Schedule.load(path: handPath), output: output)
+            accept(hand) { floats(output) }
+        } catch {
+            problems.append(("Hone hand schedule", "\(error)"))
+        }
+    }
+
+    var tuned = TunedState.notTuned
+    let tunedPath = paths.tunedSchedule(row)
+    if FileManager.default.fileExists(atPath: tunedPath) {
+        do {
+            let output = TensorBuffer(type: kernel.output.type, shape: kernel.output.shape)
+            let contender = try honeContender("Hone tuned", .honeTuned, try Schedule.load(path: tunedPath), output: output)
+            let before = contenders.count
+            accept(contender) { floats(output) }
+            tuned = contenders.count > before ? .tuned(path: tunedPath) : .invalid("wrong output")
+        } catch {
+            tuned = .invalid("\(error)")
+            problems.append(("Hone tuned", "\(error)"))
+        }
+    }
+
+    for kind in row.baselines {
+        do {
+            for baseline in try makeBaselines([kind], for: kernel, inputs: inputs) {
+                accept(Contender(name: baseline.name, role: baseline.sameLayout ? .baseline : .ownLayout, run: baseline.run,
+                                 owner: baseline.owner), output: baseline.output)
+            }
+        } catch {
+            problems.append((kind.rawValue, "\(error)"))
+        }
+    }
+    return PreparedRow(row: row, kernel: kernel, contenders: contenders, problems: problems, tuned: tuned,
+                       verification: verification.summary, buffers: buffers)
+}

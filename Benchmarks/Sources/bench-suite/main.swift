@@ -1,0 +1,157 @@
+// The benchmark suite: every row of Benchmarks/suite.tsv timed with Hone's
+// default, hand and tuned schedules against OpenBLAS and oneDNN, in one
+// run, alternately, several rounds, medians; the report goes to
+// Benchmarks/results/<date>-<cpu>/ (report.md, report.svg, rounds.jsonl).
+//
+//   bench-suite [--suite default|full] [--only ID,ID] [--rounds R] [--threads T]
+//               [--results DIR] [--min-ms MS]
+//
+// `make bench` tunes every row first (hone tune ... --schedule-out
+// Benchmarks/results/tuned/ID.json); rows without a tuned schedule say
+// "not tuned".
+import BenchSuite
+import Foundation
+import Hone
+
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+struct Options {
+    var suite = "default"
+    var only: Set<String>?
+    var rounds = 5
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+    var results: URL
+    var minimumSeconds = 0.05
+
+    init(_ arguments: [String], repository: URL) throws {
+        results = repository.appendingPathComponent("Benchmarks/results")
+        var i = 1
+        func value() throws -> String {
+            guard i + 1 < arguments.count else { throw HoneError("\(arguments[i]) needs a value") }
+            i += 1
+            return arguments[i]
+        }
+        func number() throws -> Int {
+            let name = arguments[i], text = try value()
+            guard let n = Int(text), n > 0 else { throw HoneError("\(name) takes a positive integer, not '\(text)'") }
+            return n
+        }
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--suite":
+                suite = try value()
+                guard suite == "default" || suite == "full" else { throw HoneError("--suite is default or full, not '\(suite)'") }
+            case "--only": only = Set(try value().split(separator: ",").map(String.init))
+            case "--rounds": rounds = try number()
+            case "--threads": threads = try number()
+            case "--min-ms": minimumSeconds = Double(try number()) / 1000
+            case "--results": results = URL(fileURLWithPath: try value())
+            case "--help", "-h":
+                print("usage: bench-suite [--suite default|full] [--only ID,ID] [--rounds R] [--threads T] [--results DIR] [--min-ms MS]")
+                exit(0)
+            default: throw HoneError("unknown option \(arguments[i]); see --help")
+            }
+            i += 1
+        }
+    }
+}
+
+func shell(_ command: String) -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return "" }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+func loadAverages() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).map { $0.split(separator: " ").prefix(3).joined(separator: " ") } ?? "?"
+}
+
+func slug(_ text: String) -> String {
+    String(text.map { $0.isLetter || $0.isNumber ? $0 : "-" }).split(separator: "-").joined(separator: "-")
+}
+
+do {
+    let options = try Options(CommandLine.arguments, repository: repository)
+    let started = Date()
+    try configureThreads(options.threads)
+    let paths = SuitePaths(repository: repository, results: options.results)
+    var rows = try loadSuite(path: repository.appendingPathComponent("Benchmarks/suite.tsv").path)
+    if let only = options.only {
+        let unknown = only.subtracting(rows.map(\.id))
+        guard unknown.isEmpty else { throw HoneError("no suite row \(unknown.sorted().joined(separator: ", ")) in Benchmarks/suite.tsv") }
+        rows = rows.filter { only.contains($0.id) }
+    } else if options.suite == "default" {
+        rows = rows.filter(\.inDefaultSuite)
+    }
+
+    let cpu = cpuModelName()
+    print("# \(cpu), \(options.threads) threads, \(rows.count) rows, \(options.rounds) rounds")
+    let loadBefore = loadAverages()
+    let othersBefore = othersShare(over: 1)
+    print(String(format: "machine: other processes used %.0f%% of the CPU over 1 s (load %@)", othersBefore * 100, loadBefore))
+    let startPeaks = measurePeaks(threads: options.threads)
+    print(String(format: "peak: %.1f GFLOP/s, DRAM triad %.1f GB/s (measured again at the end; the report takes the higher)", startPeaks.flopsPerSecond / 1e9, startPeaks.bytesPerSecond / 1e9))
+
+    let compiler = try Compiler()
+    let plan = TimingPlan(rounds: options.rounds, minimumSeconds: options.minimumSeconds)
+    var results: [RowResult] = []
+    var rounds: [RoundTiming] = []
+    for row in rows {
+        do {
+            let prepared = try prepare(row, paths: paths, compiler: compiler)
+            let timings = time(prepared, plan: plan)
+            rounds += timings.rounds
+            let tuning = try TuningSummary.load(path: paths.records(row), kernel: prepared.kernel)
+            let result = RowResult(prepared, timings: timings, tuning: tuning)
+            results.append(result)
+            let ratio = result.tunedOverBaseline.map { String(format: "tuned / best baseline %.2f", $0) } ?? "not tuned"
+            let baseline = result.bestBaseline.map { String(format: "best baseline %.3f ms (%@)", $0.seconds * 1e3, $0.name) } ?? "no baseline"
+            print("\(row.id) \(row.kernel) \(row.setArgument): default \(String(format: "%.3f ms", (result.defaultSeconds ?? 0) * 1e3)), \(baseline), \(ratio)")
+            for (name, problem) in prepared.problems { print("  \(name): \(problem)") }
+        } catch {
+            print("\(row.id): \(error)")
+        }
+    }
+
+    let loadAfter = loadAverages()
+    let othersAfter = othersShare(over: 1)
+    // Measured again: a neighbour's burst at the start must not lower the peaks.
+    let peaks = startPeaks.combined(with: measurePeaks(threads: options.threads))
+    let stamp = ISO8601DateFormatter.string(from: started, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate, .withTime])
+    let directory = options.results.appendingPathComponent("\(stamp.replacingOccurrences(of: ":", with: ""))-\(slug(HostTarget.host.cpu))")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    var commands = [CommandLine.arguments.joined(separator: " ")]
+    for row in rows {
+        if let command = try? String(contentsOfFile: paths.tuningCommand(row), encoding: .utf8) {
+            commands.append(command.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+    let versions: [(String, String)] = [
+        ("Hone", "\(honeVersion) (git \(shell("git -C '\(repository.path)' rev-parse --short HEAD")))"),
+        ("LLVM", shell("llvm-config-19 --version")),
+        ("oneDNN", oneDNNVersion() + " (Debian libdnnl-dev " + shell("dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null") + ")"),
+        ("OpenBLAS", shell("dpkg-query -W -f='${Version}\\n' libopenblas-dev 2>/dev/null")),
+        ("Swift", shell("swift --version 2>&1 | head -1")),
+        ("kernel", shell("uname -r")),
+    ]
+    let context = ReportContext(date: stamp, cpu: cpu, llvmCPU: HostTarget.host.cpu, threads: options.threads, peaks: peaks,
+                                othersBefore: othersBefore, othersAfter: othersAfter, loadBefore: loadBefore, loadAfter: loadAfter,
+                                plan: plan, versions: versions, commands: commands, suite: options.only == nil ? options.suite : "selected rows",
+                                seconds: Date().timeIntervalSince(started))
+    try markdownReport(results, context).write(to: directory.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+    try svgReport(results, title: "Hone vs oneDNN and OpenBLAS: \(cpu), \(options.threads) threads, \(stamp)")
+        .write(to: directory.appendingPathComponent("report.svg"), atomically: true, encoding: .utf8)
+    try (rounds.map(\.jsonLine).joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("rounds.jsonl"), atomically: true, encoding: .utf8)
+    print("report: \(directory.path)/report.md (and report.svg, rounds.jsonl)")
+} catch {
+    FileHandle.standardError.write(Data("bench-suite: \(error)\n".utf8))
+    exit(1)
+}
