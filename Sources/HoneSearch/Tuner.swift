@@ -1,4 +1,5 @@
 import Foundation
+import HoneCostModel
 import HoneIR
 import HoneMeasure
 import HoneSchedule
@@ -165,7 +166,7 @@ public final class Tuner {
                 add(space.schedule(for: candidate), result, candidate)
             }
             if let predicted, trained {
-                lastSpearman = spearman(Array(predicted.prefix(results.count)), results.map { $0.seconds.map { 1 / $0 } ?? 0 })
+                lastSpearman = spearmanCorrelation(Array(predicted.prefix(results.count)), results.map { $0.seconds.map { 1 / $0 } ?? 0 })
             }
             time.training += seconds { retrain() }
             onProgress?(TuningProgress(trials: trials, plannedTrials: options.trials, errors: errors, bestSeconds: bestSeconds,
@@ -307,30 +308,4 @@ public final class Tuner {
         warnings.append(message)
         log("warning: \(message)")
     }
-}
-
-/// Spearman's rank correlation (average ranks for ties); nil for fewer than 3 points.
-func spearman(_ a: [Float], _ b: [Double]) -> Double? {
-    guard a.count == b.count, a.count >= 3 else { return nil }
-    func ranks<T: Comparable>(_ v: [T]) -> [Double] {
-        let order = v.indices.sorted { v[$0] < v[$1] }
-        var r = [Double](repeating: 0, count: v.count)
-        var i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
-            for k in i...j { r[order[k]] = Double(i + j) / 2 }
-            i = j + 1
-        }
-        return r
-    }
-    let ra = ranks(a), rb = ranks(b)
-    let ma = ra.reduce(0, +) / Double(ra.count), mb = rb.reduce(0, +) / Double(rb.count)
-    var num = 0.0, da = 0.0, db = 0.0
-    for i in ra.indices {
-        num += (ra[i] - ma) * (rb[i] - mb)
-        da += (ra[i] - ma) * (ra[i] - ma)
-        db += (rb[i] - mb) * (rb[i] - mb)
-    }
-    return da > 0 && db > 0 ? num / (da * db).squareRoot() : nil
 }

@@ -92,18 +92,7 @@ struct MeasureCommand: ParsableCommand {
         try log.prepare()
 
         let stop = StopFlag()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler {
-            if stop.isStopped {
-                stop.abort()
-                printError("\ninterrupted again: abandoning the current candidate")
-            } else {
-                stop.stop()
-                printError("\ninterrupted: stopping after the current candidate (Ctrl-C again to abandon it)")
-            }
-        }
-        source.resume()
+        let source = stopOnInterrupt(stop)
         defer { source.cancel() }
 
         let options = MeasureOptions(timing: TimingOptions(repeats: repeats, minRepeatSeconds: minRepeatMs / 1000, flushCache: flushCache),

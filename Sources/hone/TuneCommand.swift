@@ -108,18 +108,7 @@ struct TuneCommand: ParsableCommand {
         options.measureDefaultFirst = flops <= 1e8
 
         let stop = StopFlag()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler {
-            if stop.isStopped {
-                stop.abort()
-                printError("\ninterrupted again: abandoning the current candidate")
-            } else {
-                stop.stop()
-                printError("\ninterrupted: stopping after the current candidate (Ctrl-C again to abandon it)")
-            }
-        }
-        source.resume()
+        let source = stopOnInterrupt(stop)
         defer { source.cancel() }
 
         // Two workers compile a batch on two cores; one candidate at a time is timed.

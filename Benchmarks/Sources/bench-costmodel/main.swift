@@ -84,31 +84,7 @@ let schemaVersion = 1
 
 // MARK: Metrics (identical definitions in compare.py)
 
-func ranks(_ v: [Float]) -> [Double] {
-    let order = v.indices.sorted { v[$0] < v[$1] }
-    var r = [Double](repeating: 0, count: v.count)
-    var i = 0
-    while i < order.count {
-        var j = i
-        while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
-        for k in i...j { r[order[k]] = Double(i + j) / 2 + 1 }
-        i = j + 1
-    }
-    return r
-}
-
-func spearman(_ a: [Float], _ b: [Float]) -> Double {
-    let ra = ranks(a), rb = ranks(b)
-    let n = Double(ra.count)
-    let ma = ra.reduce(0, +) / n, mb = rb.reduce(0, +) / n
-    var sab = 0.0, saa = 0.0, sbb = 0.0
-    for i in ra.indices {
-        sab += (ra[i] - ma) * (rb[i] - mb)
-        saa += (ra[i] - ma) * (ra[i] - ma)
-        sbb += (rb[i] - mb) * (rb[i] - mb)
-    }
-    return sab / (saa * sbb).squareRoot()
-}
+func spearman(_ a: [Float], _ b: [Float]) -> Double { spearmanCorrelation(a, b) ?? .nan }
 
 struct Scores: Codable { var rmse: Double?; var spearman: Double; var top1: Double; var top8: Double; var yrel: Double }
 

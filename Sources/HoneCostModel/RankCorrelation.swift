@@ -1,0 +1,31 @@
+/// Spearman's rank correlation of two equally long series (average ranks
+/// for ties): how well one orders the items as the other does. Nil when
+/// fewer than two items, or when either series is constant.
+public func spearmanCorrelation<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(_ a: [A], _ b: [B]) -> Double? {
+    precondition(a.count == b.count, "spearmanCorrelation: series of different lengths")
+    guard a.count >= 2 else { return nil }
+    let ra = averageRanks(a), rb = averageRanks(b)
+    let n = Double(a.count)
+    let ma = ra.reduce(0, +) / n, mb = rb.reduce(0, +) / n
+    var sab = 0.0, saa = 0.0, sbb = 0.0
+    for i in ra.indices {
+        sab += (ra[i] - ma) * (rb[i] - mb)
+        saa += (ra[i] - ma) * (ra[i] - ma)
+        sbb += (rb[i] - mb) * (rb[i] - mb)
+    }
+    return saa > 0 && sbb > 0 ? sab / (saa * sbb).squareRoot() : nil
+}
+
+/// 1-based ranks, ties sharing the average of their positions.
+public func averageRanks<T: Comparable>(_ values: [T]) -> [Double] {
+    let order = values.indices.sorted { values[$0] < values[$1] }
+    var ranks = [Double](repeating: 0, count: values.count)
+    var i = 0
+    while i < order.count {
+        var j = i
+        while j + 1 < order.count && values[order[j + 1]] == values[order[i]] { j += 1 }
+        for k in i...j { ranks[order[k]] = Double(i + j) / 2 + 1 }
+        i = j + 1
+    }
+    return ranks
+}
