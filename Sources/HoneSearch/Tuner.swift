@@ -156,9 +156,12 @@ public final class Tuner {
             time.verifying += phases.verifying
             time.measuring += Date().timeIntervalSince(measureStart)
             let trained = predicted != nil && model.isTrained
+            // Each record is stamped when its candidate finished (the batch's start plus the trials before it).
+            var finished = measureStart
             try store.append(zip(batch, results).enumerated().map { i, pair in
-                record(pair.1, schedule: space.schedule(for: pair.0), candidate: pair.0, strategy: options.strategy.rawValue,
-                       predicted: trained ? predicted![i] : nil)
+                finished += pair.1.phases.total
+                return record(pair.1, schedule: space.schedule(for: pair.0), candidate: pair.0, strategy: options.strategy.rawValue,
+                              predicted: trained ? predicted![i] : nil, at: finished)
             })
             for (candidate, result) in zip(batch, results) {
                 trials += 1
@@ -293,10 +296,10 @@ public final class Tuner {
     // MARK: Records
 
     private func record(_ result: MeasureResult, schedule: Schedule, candidate: Candidate?, strategy: String,
-                        predicted: Float? = nil) -> MeasureRecord {
+                        predicted: Float? = nil, at time: Date = Date()) -> MeasureRecord {
         var r = MeasureRecord(kernel: task.identity, target: target, seed: task.seed, schedule: schedule,
                               timing: result.timing, error: result.error, maxAbsError: result.maxAbsError ?? result.error?.maxAbsError,
-                              compileSeconds: result.phases.compiling > 0 ? result.phases.compiling : nil)
+                              compileSeconds: result.phases.compiling > 0 ? result.phases.compiling : nil, timestamp: time)
         r.candidate = CandidateTrace(sketch: candidate.map { space.sketches[$0.sketch].name }, decisions: candidate?.decisions,
                                      strategy: strategy, predicted: predicted).json
         return r
