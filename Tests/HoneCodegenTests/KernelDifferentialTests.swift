@@ -28,7 +28,7 @@ enum ShippedKernels {
 }
 
 @Test func everyKernelFileIsShipped() {
-    let expected = ["batch_matmul", "blur3x3", "conv1d", "conv2d", "conv2d_bias_relu", "depthwise_conv2d",
+    let expected = ["batch_matmul", "blur3x3", "conv1d", "conv2d", "conv2d_1x1", "conv2d_bias_relu", "depthwise_conv2d",
                     "gemm", "layernorm", "norm", "softmax"]
     #expect(Set(expected).isSubset(of: Set(ShippedKernels.names)))
 }

@@ -34,7 +34,7 @@ func smallKernel(_ name: String, value: Int = 3) throws -> Kernel {
 }
 
 @Test func theSuiteIsComplete() {
-    let expected = ["batch_matmul", "blur3x3", "conv1d", "conv2d", "conv2d_bias_relu", "depthwise_conv2d",
+    let expected = ["batch_matmul", "blur3x3", "conv1d", "conv2d", "conv2d_1x1", "conv2d_bias_relu", "depthwise_conv2d",
                     "gemm", "layernorm", "norm", "softmax"]
     for name in expected {
         #expect(kernelFileNames.contains(name + ".hone"), "missing Kernels/\(name).hone")
