@@ -18,6 +18,16 @@ import Testing
         #expect(Set(["gemm", "conv2d", "conv2d_1x1", "depthwise_conv2d"]).isSubset(of: Set(Self.scheduled)))
     }
 
+    /// At the default shapes, each convolution's accumulators are one small
+    /// tile on the stack (bounds inference sees through the loop fused over
+    /// rows and columns; the storage order puts the filters innermost).
+    @Test(arguments: [("conv2d", [1, 1, 14, 16]), ("conv2d_1x1", [1, 3, 2, 56]), ("depthwise_conv2d", [1, 1, 2, 112])])
+    func theRegisterTileIsSmall(name: String, shape: [Int]) throws {
+        let nest = try lower(try ShippedKernels.load(name), schedule: try Schedule.load(path: Self.schedulePath(name)))
+        let tiles = allocations(nest.body).filter { $0.buffer.name == "Y.local" }.map(\.buffer)
+        #expect(!tiles.isEmpty && tiles.allSatisfy { $0.shape == shape && $0.memory == .stack }, "\(tiles)")
+    }
+
     @Test(arguments: scheduled)
     func handScheduleComputesWhatTheInterpreterComputes(name: String) throws {
         let schedule = try Schedule.load(path: Self.schedulePath(name))
