@@ -136,10 +136,11 @@ extension CodeGen {
         LLVMPositionBuilderAtEnd(builder, merge)
     }
 
-    /// The address of `buffer[indices]`, flattened row-major.
-    func address(of binding: BufferBinding, _ indices: [Expr]) -> LLVMValueRef {
+    /// The address of `buffer[indices]`, flattened row-major. Out of the
+    /// buffer only when `inBounds` is false (a masked-off first lane).
+    func address(of binding: BufferBinding, _ indices: [Expr], inBounds: Bool = true) -> LLVMValueRef {
         var flat: LLVMValueRef? = nil
-        for (index, stride) in zip(indices, binding.strides) {
+        for (index, stride) in offsetTerms(binding, indices) {
             var term = emit(index)
             if stride != 1 {
                 let (t, s) = matchLanes(term, LLVMConstInt(indexType, UInt64(stride), 0))
@@ -153,6 +154,8 @@ extension CodeGen {
             }
         }
         var offset: [LLVMValueRef?] = [flat ?? LLVMConstInt(indexType, 0, 0)]
-        return LLVMBuildInBoundsGEP2(builder, llvmType(binding.buffer.type), binding.base, &offset, 1, "")
+        let elementType = llvmType(binding.buffer.type)
+        return inBounds ? LLVMBuildInBoundsGEP2(builder, elementType, binding.base, &offset, 1, "")
+            : LLVMBuildGEP2(builder, elementType, binding.base, &offset, 1, "")
     }
 }

@@ -95,7 +95,7 @@ extension CodeGen {
     /// The flattened element offset's stride across lanes (nil: not affine).
     func laneStride(of binding: BufferBinding, _ indices: [Expr]) -> Int64? {
         var total: Int64 = 0
-        for (index, stride) in zip(indices, binding.strides) {
+        for (index, stride) in offsetTerms(binding, indices) {
             guard let s = laneStride(of: index) else { return nil }
             total += s * Int64(stride)
         }
@@ -130,6 +130,8 @@ extension CodeGen {
             LLVMSetAlignment(load, alignment)
             return load
         }
+        if let clamped = clampedVectorLoad(binding, indices) { return clamped }
+        if let (pointer, stride) = stridedLocalAccess(binding, indices) { return loadLanes(pointer, stride, binding) }
         let pointers = address(of: binding, indices)  // a vector of pointers
         let wide = gatherWidth(vector.lanes)
         let wideType = vectorType(elementType, lanes: wide)
@@ -191,6 +193,10 @@ extension CodeGen {
                 let store = LLVMBuildStore(builder, vectorValue, pointer)
                 LLVMSetAlignment(store, alignment)
             }
+            return
+        }
+        if let (pointer, stride) = stridedLocalAccess(binding, indices), stride != 0 {
+            storeLanes(vectorValue, pointer, stride, binding)
             return
         }
         // Any other pattern (including a uniform address: the last lane wins,

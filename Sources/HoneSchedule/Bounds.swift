@@ -86,19 +86,23 @@ extension Lowering {
 
 /// An index as `fixed + Σ c·v + constant` over inner loop variables v, with
 /// the exact range of `Σ c·v + constant`. `fixed` maps each fixed term (free
-/// of inner loops) to its coefficient.
+/// of inner loops) to its coefficient. Divisions and remainders by constants
+/// of sums of inner loops count with their ranges (which need not be exact).
 struct SplitAffine {
     var fixed: [Expr: Int64] = [:]
     var inner: [String: Int64] = [:]
     var low: Int64 = 0
     var high: Int64 = 0
+    /// The range of the divisions and remainders of inner loops among the terms.
+    private var opaqueLow: Int64 = 0
+    private var opaqueHigh: Int64 = 0
 
     init?(_ expr: Expr, inner extents: [String: Int64]) {
         guard collect(expr, 1, extents) else { return nil }
         // The constant goes into the range, so reads at `y`, `y + 1` and
         // `y + 2` share their fixed part and make one region of three.
         let constant = fixed.removeValue(forKey: .index(1)) ?? 0
-        (low, high) = (constant, constant)
+        (low, high) = (constant + opaqueLow, constant + opaqueHigh)
         for (name, c) in inner {
             let span = c * (extents[name]! - 1)
             low += min(0, span)
@@ -118,6 +122,16 @@ struct SplitAffine {
         case .binary(.sub, let a, let b): return collect(a, scale, extents) && collect(b, -scale, extents)
         case .unary(.neg, let a): return collect(a, -scale, extents)
         case .binary(.mul, let a, .int(let c, _)), .binary(.mul, .int(let c, _), let a): return collect(a, scale * c, extents)
+        case .binary(let op, let a, .int(let d, _)) where (op == .div || op == .mod) && d > 0 && !variables(in: a).isDisjoint(with: extents.keys):
+            // `e / d` or `e % d` of an index of inner loops only (a loop fused
+            // over two dimensions): bounded through e's range.
+            guard let e = SplitAffine(a, inner: extents), e.fixed.isEmpty, let range = Interval(e.low, e.high).floorDivided(by: d) else { return false }
+            var (lo, hi) = (range.lo, range.hi)
+            if op == .mod {
+                (lo, hi) = lo == hi ? (Interval.floorMod(e.low, d), Interval.floorMod(e.high, d)) : (0, d - 1)
+            }
+            (opaqueLow, opaqueHigh) = (opaqueLow + min(lo * scale, hi * scale), opaqueHigh + max(lo * scale, hi * scale))
+            return true
         default:
             guard variables(in: expr).isDisjoint(with: extents.keys) else { return false }
             fixed[expr, default: 0] += scale

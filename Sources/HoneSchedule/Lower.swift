@@ -30,7 +30,7 @@ public func lower(_ scheduled: ScheduledKernel) throws(ScheduleError) -> LoopNes
         nest = .allocate(Buffer(name: tensor.name, type: tensor.type, shape: tensor.shape, memory: .heap), nest)
     }
     let arguments = kernel.arguments.map { Buffer(name: $0.name, type: $0.type, shape: $0.shape) }
-    return LoopNest(name: kernel.name, arguments: arguments, body: simplify(nest))
+    return LoopNest(name: kernel.name, arguments: arguments, body: simplify(reorderStorage(nest, orders: scheduled.storageOrders)))
 }
 
 /// The part of a stage's tensor that one iteration of its consumer's loop needs.

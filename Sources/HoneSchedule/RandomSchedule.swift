@@ -18,7 +18,8 @@ import HoneIR
 ///    `compute_root`;
 /// 4. annotations: `parallel` (a spatial loop at any depth), `vectorize`
 ///    (a spatial loop of at most `maxVectorLanes` iterations), `unroll`,
-///    `unroll_max_step`.
+///    `unroll_max_step`, and `storage_order` of intermediate stages (a
+///    random permutation, or the dimension of a vectorized loop moved last).
 ///
 /// Phase 3 also runs before phase 2 (a `compute_at` followed by a split of
 /// the consumer's loop exercises retargeting), after the annotations, or
@@ -56,6 +57,8 @@ public struct RandomScheduleGenerator: Sendable {
         public var vectorize = 0.5
         public var unroll = 0.25
         public var unrollMaxStep = 0.2
+        /// For each intermediate stage with two or more dimensions.
+        public var storageOrder = 0.25
         /// The largest vectorized extent tried (lowering accepts up to 64).
         public var maxVectorLanes = 64
         /// The largest unrolled extent tried (lowering accepts up to 512).
@@ -255,7 +258,7 @@ public struct RandomScheduleGenerator: Sendable {
 
     private mutating func annotations(_ b: inout Builder) {
         for stage in shuffled(b.state.kernel.stages.map(\.name)) {
-            for kind in shuffled(["parallel", "vectorize", "unroll", "unroll_max_step"]) {
+            for kind in shuffled(["parallel", "vectorize", "unroll", "unroll_max_step", "storage_order"]) {
                 let loops = b.state.states[stage]!.loops
                 let serial = loops.filter { $0.kind == .serial }
                 switch kind {
@@ -272,12 +275,25 @@ public struct RandomScheduleGenerator: Sendable {
                 case "unroll":
                     guard chance(options.unroll), let loop = pick(serial.filter { $0.extent <= options.maxUnrollExtent }) else { break }
                     b.attempt(.unroll(stage: stage, loop: loop.name))
-                default:
+                case "unroll_max_step":
                     guard chance(options.unrollMaxStep) else { break }
                     b.attempt(.unrollMaxStep(stage: stage, maxStep: pick([0, 1, 2, 4, 8, 16, 64, 512])!))
+                default:
+                    guard chance(options.storageOrder), stage != b.state.kernel.output.name,
+                          let dimensions = b.state.kernel.stage(named: stage)?.indexVariables, dimensions.count > 1 else { break }
+                    b.attempt(.storageOrder(stage: stage, order: storageOrder(dimensions, vectorized: loops.first { $0.kind == .vectorized }?.name)))
                 }
             }
         }
+    }
+
+    /// A random order of `dimensions`, or (half the time, when a vectorized
+    /// loop comes from one of them) that dimension moved innermost, as a
+    /// register tile vectorized across channels wants.
+    private mutating func storageOrder(_ dimensions: [String], vectorized loop: String?) -> [String] {
+        let origin = loop.flatMap { name in dimensions.first { name == $0 || name.hasPrefix($0 + ".") } }
+        guard let origin, chance(0.5) else { return shuffled(dimensions) }
+        return dimensions.filter { $0 != origin } + [origin]
     }
 
     // MARK: Budgets

@@ -55,6 +55,7 @@ public struct ScheduledKernel: Hashable, Sendable {
         case .cacheWrite(let stage): try cacheWrite(stage)
         case .rfactor(let stage, let loop, let factor): try rfactor(stage, loop, factor)
         case .pack(let tensor, let dimension, let block): try pack(tensor, dimension, block)
+        case .storageOrder(let stage, let order): try storageOrder(stage, order)
         }
     }
 
@@ -136,6 +137,22 @@ public struct ScheduledKernel: Hashable, Sendable {
         for (name, state) in states {
             if case .at(stage, loop) = state.location { states[name]!.location = .at(consumer: stage, loop: newLoop) }
         }
+    }
+
+    private mutating func storageOrder(_ stage: String, _ order: [String]) throws {
+        _ = try stageState(stage)
+        guard stage != kernel.output.name else { throw ScheduleError("\(stage) is the kernel's output; its layout is the caller's") }
+        let dimensions = kernel.stage(named: stage)!.indexVariables
+        guard order.count == dimensions.count, Set(order) == Set(dimensions) else {
+            throw ScheduleError("order must name every dimension of \(stage) once: \(dimensions.joined(separator: ", ")); got \(order.joined(separator: ", "))")
+        }
+        let permutation = order.map { dimensions.firstIndex(of: $0)! }
+        states[stage]!.storageOrder = permutation == Array(dimensions.indices) ? nil : permutation
+    }
+
+    /// The storage order of every stage that has one, by name.
+    var storageOrders: [String: [Int]] {
+        states.compactMapValues(\.storageOrder)
     }
 
     // MARK: Compute locations

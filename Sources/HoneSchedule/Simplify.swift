@@ -17,6 +17,9 @@ struct Simplifier {
     var context = IntervalContext()
     /// `let`s whose values are substituted where their names are used.
     var bindings: [String: Expr] = [:]
+    /// What is known of the other `let`s modulo small numbers (a tile origin
+    /// `t / 56 * 16` is a multiple of 16), so divisions of sums with them fold.
+    var alignments: [String: Alignment] = [:]
 
     mutating func simplify(_ stmt: Stmt) -> Stmt {
         switch stmt {
@@ -24,9 +27,11 @@ struct Simplifier {
             loop.min = simplify(loop.min)
             loop.extent = simplify(loop.extent)
             let saved = context, savedBinding = bindings.removeValue(forKey: loop.variable)
+            let savedAlignment = alignments.removeValue(forKey: loop.variable)
             defer {
                 context = saved
                 bindings[loop.variable] = savedBinding
+                alignments[loop.variable] = savedAlignment
             }
             if case .int(let m, _) = loop.min, case .int(let e, _) = loop.extent {
                 if e <= 0 { return .block([]) }
@@ -54,10 +59,11 @@ struct Simplifier {
             return .allocate(buffer, simplify(body))
         case .letStmt(let name, let value, let body):
             let v = simplify(value)
-            let saved = context, savedBinding = bindings[name]
+            let saved = context, savedBinding = bindings[name], savedAlignment = alignments.removeValue(forKey: name)
             defer {
                 context = saved
                 bindings[name] = savedBinding
+                alignments[name] = savedAlignment
             }
             if let form = Linear(v), form.terms.allSatisfy({ if case .variable = $0.atom { true } else { false } }) {
                 // Constants and sums of variables are substituted, so indices
@@ -67,6 +73,8 @@ struct Simplifier {
                 return simplify(body)
             }
             bindings[name] = nil
+            let known = alignment(of: v, alignments)
+            if known != .unknown { alignments[name] = known }
             if let range = context.interval(of: v) { context = context.binding(name, to: range) } else { context.ranges[name] = nil }
             return .letStmt(name, v, simplify(body))
         case .ifThenElse(let condition, let then, let otherwise):
@@ -150,7 +158,7 @@ struct Simplifier {
             if d == 1 { return op == .div ? a : .index(0) }
             if let form = Linear(a) {
                 // a = d·q + r with r's range inside [0, d): a / d = q, a % d = r.
-                let (quotient, remainder) = form.divided(by: d)
+                let (quotient, remainder) = form.divided(by: d) { alignment(of: $0, alignments) }
                 if let range = context.interval(of: remainder.expression), range.lo >= 0, range.hi < d {
                     return op == .div ? quotient.expression : remainder.expression
                 }
@@ -225,13 +233,22 @@ struct Linear {
         }
     }
 
-    /// Splits into `d·quotient + remainder`: terms whose coefficients `d`
-    /// divides (and the constant's multiple of d) go to the quotient.
-    func divided(by d: Int64) -> (quotient: Linear, remainder: Linear) {
+    /// Splits into `d·quotient + remainder`: terms that are multiples of `d`
+    /// (and the constant's multiple of d) go to the quotient. A term `c·a` is
+    /// one when d divides c, or when `a` is known to be a multiple of
+    /// d / gcd(c, d) (`alignment`); its quotient is then `(c/g)·(a / (d/g))`.
+    func divided(by d: Int64, alignment: (Expr) -> Alignment = { _ in .unknown }) -> (quotient: Linear, remainder: Linear) {
         var q = Linear(terms: [], constant: Interval.floorDiv(constant, d))
         var r = Linear(terms: [], constant: Interval.floorMod(constant, d))
         for term in terms {
-            if term.coefficient % d == 0 { q.terms.append((term.atom, term.coefficient / d)) } else { r.terms.append(term) }
+            let g = gcd(term.coefficient, d)
+            if g == d {
+                q.terms.append((term.atom, term.coefficient / d))
+            } else if alignment(term.atom).isMultiple(of: d / g) {
+                q.terms.append((.binary(.div, term.atom, .int(d / g, .index)), term.coefficient / g))
+            } else {
+                r.terms.append(term)
+            }
         }
         return (q, r)
     }

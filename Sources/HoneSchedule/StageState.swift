@@ -107,6 +107,9 @@ public struct StageState: Hashable, Sendable {
     public var location: ComputeLocation = .root
     /// Ansor's auto_unroll_max_step for this stage (0: off).
     public var unrollMaxStep = 0
+    /// The dimensions of the stage's buffer, outermost first, when a
+    /// `storage_order` step changed them (nil: the tensor's own order).
+    public var storageOrder: [Int]?
 
     init(stage: Stage, shape: [Int]) {
         initialLoops = zip(stage.indexVariables, shape).map { LoopIterator(name: $0, extent: $1, isReduction: false) }
@@ -124,7 +127,7 @@ public struct StageState: Hashable, Sendable {
     }
 
     /// True while no step has changed the stage's loops.
-    var isUntransformed: Bool { transforms.isEmpty && unrollMaxStep == 0 }
+    var isUntransformed: Bool { transforms.isEmpty && unrollMaxStep == 0 && storageOrder == nil }
 
     /// The loops when the stage's dimensions have these extents (a region).
     public func layout(extents: [Int]) -> LoopLayout {

@@ -31,9 +31,10 @@ extension Step: Codable {
         case "pack":
             self = .pack(tensor: try c.decode(String.self, forKey: .tensor), dimension: try c.decode(Int.self, forKey: .dimension),
                          block: try c.decode(Int.self, forKey: .block))
+        case "storage_order": self = .storageOrder(stage: try stage(), order: try c.decode([String].self, forKey: .order))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription:
-                "unknown step kind '\(kind)'; expected one of split, reorder, fuse, vectorize, unroll, unroll_max_step, parallel, compute_at, compute_inline, compute_root, cache_write, rfactor, pack")
+                "unknown step kind '\(kind)'; expected one of split, reorder, fuse, vectorize, unroll, unroll_max_step, parallel, compute_at, compute_inline, compute_root, cache_write, rfactor, pack, storage_order")
         }
     }
 
@@ -52,7 +53,7 @@ extension Step: Codable {
         case .split(_, let loop, let factors):
             try c.encode(loop, forKey: .loop)
             try c.encode(factors, forKey: .factors)
-        case .reorder(_, let order): try c.encode(order, forKey: .order)
+        case .reorder(_, let order), .storageOrder(_, let order): try c.encode(order, forKey: .order)
         case .fuse(_, let loops): try c.encode(loops, forKey: .loops)
         case .vectorize(_, let loop), .unroll(_, let loop), .parallel(_, let loop): try c.encode(loop, forKey: .loop)
         case .unrollMaxStep(_, let maxStep): try c.encode(maxStep, forKey: .maxStep)

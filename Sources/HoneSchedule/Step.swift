@@ -49,13 +49,20 @@ public enum Step: Hashable, Sendable {
     /// stage `<tensor>.packed` of shape [ceil(n/block), other dims..., block]
     /// that every consumer reads instead (gemm's packed B panels).
     case pack(tensor: String, dimension: Int, block: Int)
+    /// The stage's buffer stores its dimensions in `order` (its index
+    /// variables, outermost first), whatever its loop order (Halide's
+    /// `reorder_storage`): a register tile vectorized over a dimension that
+    /// is not the tensor's last keeps its vector lanes contiguous. Any
+    /// intermediate stage (root, computed at a loop, `.local`, `.rf`,
+    /// `.packed`); the output's layout is the caller's.
+    case storageOrder(stage: String, order: [String])
 
     /// The stage (or tensor) the step acts on.
     public var stage: String {
         switch self {
         case .split(let s, _, _), .reorder(let s, _), .fuse(let s, _), .vectorize(let s, _), .unroll(let s, _),
              .unrollMaxStep(let s, _), .parallel(let s, _), .computeAt(let s, _, _), .computeInline(let s),
-             .computeRoot(let s), .cacheWrite(let s), .rfactor(let s, _, _), .pack(let s, _, _):
+             .computeRoot(let s), .cacheWrite(let s), .rfactor(let s, _, _), .pack(let s, _, _), .storageOrder(let s, _):
             return s
         }
     }
@@ -76,6 +83,7 @@ public enum Step: Hashable, Sendable {
         case .cacheWrite: "cache_write"
         case .rfactor: "rfactor"
         case .pack: "pack"
+        case .storageOrder: "storage_order"
         }
     }
 }

@@ -28,7 +28,7 @@ enum ShippedKernels {
 }
 
 @Test func everyKernelFileIsShipped() {
-    let expected = ["batch_matmul", "blur3x3", "conv1d", "conv2d", "conv2d_bias_relu", "depthwise_conv2d",
+    let expected = ["batch_matmul", "blur3x3", "conv1d", "conv2d", "conv2d_1x1", "conv2d_bias_relu", "depthwise_conv2d",
                     "gemm", "layernorm", "norm", "softmax",
                     "conv2d_general", "conv3d", "grouped_conv2d", "conv2d_transpose", "conv2d_capsule",
                     "transpose_batch_matmul", "harris"]

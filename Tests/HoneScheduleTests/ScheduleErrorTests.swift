@@ -100,6 +100,15 @@ import Testing
          "schedule step 2 (rfactor on conv): rfactor: padded is computed inside conv, which will no longer read it; put rfactor before that compute_at"),
         ([.computeAt(stage: "padded", consumer: "conv", loop: "x"), .pack(tensor: "padded", dimension: 3, block: 2)],
          "schedule step 2 (pack on padded): pack: padded is computed inside conv, which will read padded.packed instead; put pack before that compute_at"),
+        // Storage order
+        ([.storageOrder(stage: "Y", order: ["n", "y", "x", "f"])],
+         "schedule step 1 (storage_order on Y): storage_order: Y is the kernel's output; its layout is the caller's"),
+        ([.storageOrder(stage: "conv", order: ["n", "y", "x"])],
+         "schedule step 1 (storage_order on conv): storage_order: order must name every dimension of conv once: n, f, y, x; got n, y, x"),
+        ([.storageOrder(stage: "conv", order: ["n", "y", "x", "c"])],
+         "schedule step 1 (storage_order on conv): storage_order: order must name every dimension of conv once: n, f, y, x; got n, y, x, c"),
+        ([.storageOrder(stage: "conv", order: ["n", "y", "x", "f"]), .cacheWrite(stage: "conv")],
+         "schedule step 2 (cache_write on conv): cache_write: conv's loops are already transformed; put cache_write before its other steps"),
         ([.computeAt(stage: "conv", consumer: "Y", loop: "y"), .computeAt(stage: "padded", consumer: "conv", loop: "y"), .computeInline(stage: "conv")],
          "schedule step 3 (compute_inline on conv): compute_inline: conv is a reduction; only elementwise stages can be inlined"),
     ])
@@ -155,7 +164,7 @@ import Testing
         (#"{"steps": [{"kind": "split", "stage": "C", "loop": "i"}]}"#, "missing field 'factors' at .steps[0]"),
         (#"{"steps": [{"kind": "tile", "stage": "C"}]}"#,
          "unknown step kind 'tile'; expected one of split, reorder, fuse, vectorize, unroll, unroll_max_step, parallel, "
-         + "compute_at, compute_inline, compute_root, cache_write, rfactor, pack at .steps[0].kind"),
+         + "compute_at, compute_inline, compute_root, cache_write, rfactor, pack, storage_order at .steps[0].kind"),
         (#"{"step": []}"#, "missing field 'steps'"),
     ])
     func invalidScheduleFiles(json: String, message: String) throws {

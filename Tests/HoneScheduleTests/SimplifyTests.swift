@@ -51,3 +51,56 @@ import Testing
         #expect(simplify(tail) == .store("A", [.index(0)], .float(1, .f32)))  // 12 + v < 13: v = 0 only
     }
 }
+
+/// Divisions and remainders of sums whose terms are known multiples of the
+/// divisor (a tile origin bound by a `let`), as packed layouts produce.
+@Suite struct AlignedDivisionTests {
+    let t = Expr.indexVar("t"), f = Expr.indexVar("f"), origin = Expr.indexVar("origin")
+
+    /// `let origin = t / 56 * 16` around a loop of f over 0..<lanes storing `value`.
+    func simplified(_ value: (Expr) -> [Expr], lanes: Int = 16, originValue: Expr? = nil) -> [Expr] {
+        let bound = originValue ?? .binary(.mul, .binary(.div, t, .index(56)), .index(16))
+        let store = Stmt.store("A", value(origin), .float(0, .f32))
+        let nest = Stmt.loop(Loop("t", extent: .index(224), body: .letStmt("origin", bound,
+            .loop(Loop("f", extent: .index(lanes), kind: .vectorized, body: store)))))
+        guard case .loop(let outer) = simplify(nest), case .letStmt(_, _, .loop(let inner)) = outer.body,
+              case .store(_, let indices, _) = inner.body else { Issue.record("unexpected nest \(simplify(nest))"); return [] }
+        return indices
+    }
+
+    @Test func aPackedIndexBecomesTheBlockAndTheLane() {
+        let indices = simplified { [.binary(.div, .binary(.add, $0, f), .index(16)), .binary(.mod, .binary(.add, $0, f), .index(16))] }
+        #expect(indices == [.binary(.div, origin, .index(16)), f])
+    }
+
+    /// A multiple of 8 scaled by 2 is a multiple of 16: `(2·origin' + f) / 16 = origin' / 8`.
+    @Test func aScaledTermCounts() {
+        let indices = simplified({ [.binary(.div, .binary(.add, .binary(.mul, $0, .index(2)), f), .index(16))] },
+                                 originValue: .binary(.mul, .binary(.div, t, .index(56)), .index(8)))
+        #expect(indices == [.binary(.div, origin, .index(8))])
+    }
+
+    /// What cannot be proved stays a division: an origin that is a multiple
+    /// of 8 only, or lanes that reach past the block.
+    @Test(arguments: [(8, 16), (16, 17)])
+    func unprovenDivisionsStay(multiple: Int, lanes: Int) {
+        let index = { (o: Expr) in Expr.binary(.div, .binary(.add, o, .indexVar("f")), .index(16)) }
+        let indices = simplified({ [index($0)] }, lanes: lanes,
+                                 originValue: .binary(.mul, .binary(.div, .indexVar("t"), .index(56)), .index(multiple)))
+        #expect(indices == [index(.indexVar("origin"))])
+    }
+
+    @Test(arguments: [
+        // (expression, modulus, remainder)
+        (Expr.binary(.mul, .binary(.div, .indexVar("t"), .index(56)), .index(16)), Int64(16), Int64(0)),
+        (.binary(.add, .binary(.mul, .indexVar("t"), .index(12)), .index(8)), 12, 8),
+        (.binary(.add, .binary(.mul, .indexVar("t"), .index(12)), .index(5)), 12, 5),
+        (.binary(.div, .binary(.mul, .indexVar("t"), .index(32)), .index(4)), 8, 0),
+        (.binary(.mod, .binary(.add, .binary(.mul, .indexVar("t"), .index(32)), .index(3)), .index(8)), 0, 3),
+        (.binary(.mul, .indexVar("t"), .indexVar("u")), 1, 0),
+        (.binary(.sub, .index(7), .binary(.mul, .indexVar("t"), .index(6))), 6, 1),
+    ])
+    func alignmentOfIndexExpressions(expr: Expr, modulus: Int64, remainder: Int64) {
+        #expect(alignment(of: expr, [:]) == Alignment(modulus: modulus, remainder: remainder))
+    }
+}

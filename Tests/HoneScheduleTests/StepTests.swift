@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Hone
+@testable import HoneSchedule
 
 /// Each step on its own, on small shapes with tails: the compiled code must
 /// compute what the interpreter computes, and the loop nest must show the step.
@@ -336,6 +337,63 @@ import Testing
             .vectorize(stage: "C", loop: "j.1"),
         ])
         #expect(allocations(nest.body).map(\.buffer.shape) == [[1, 4, 4]])
+    }
+
+    // MARK: storage_order
+
+    /// The channel-vectorized convolution, shrunk: weights packed by filter
+    /// blocks, a register tile of filters x columns vectorized over filters.
+    func channelVectorized(block: Int, columns: Int, storage: [String]?) -> [Step] {
+        [.pack(tensor: "Wt", dimension: 0, block: block), .cacheWrite(stage: "Y")]
+            + (storage.map { [Step.storageOrder(stage: "Y.local", order: $0)] } ?? [])
+            + [.split(stage: "Y", loop: "f", factors: [block]), .split(stage: "Y", loop: "x", factors: [columns]),
+               .reorder(stage: "Y", order: ["n", "f.0", "y", "x.0", "f.1", "x.1"]), .fuse(stage: "Y", loops: ["f.0", "y"]),
+               .parallel(stage: "Y", loop: "f.0@y"), .computeAt(stage: "Y.local", consumer: "Y", loop: "x.0"),
+               .reorder(stage: "Y.local", order: ["n", "y", "c", "r", "s", "x", "f"]), .vectorize(stage: "Y.local", loop: "f"),
+               .unroll(stage: "Y.local", loop: "x"), .vectorize(stage: "Y", loop: "x.1"), .unroll(stage: "Y", loop: "f.1")]
+    }
+
+    /// With the filters innermost in storage, the tile's vector lanes are
+    /// contiguous, and the packed weights are read at [block, ..., lane]
+    /// (the tile origin is a multiple of the block). F = 8 = 2 blocks of 4;
+    /// W = 6 = columns of 4 and a tail of 2.
+    @Test(arguments: [nil, ["n", "y", "x", "f"]])
+    func storageOrderOfARegisterTile(storage: [String]?) throws {
+        let nest = try checked(try conv2d(c: 3, h: 5, w: 6, f: 8), channelVectorized(block: 4, columns: 4, storage: storage))
+        let tile = allocations(nest.body).filter { $0.buffer.name == "Y.local" }.map(\.buffer.shape)
+        #expect(!tile.isEmpty && tile.allSatisfy { $0 == (storage == nil ? [1, 4, 1, 4] : [1, 1, 4, 4]) }, "\(nest)")
+        let update = try #require(updateStore(of: "Y.local", in: nest.body))
+        #expect((update.indices.last == .indexVar("Y.local.f")) == (storage != nil), "\(nest)")
+        let weights = loads(of: "Wt.packed", in: update.value)
+        #expect(weights.count == 1 && weights[0].last == .indexVar("Y.local.f"), "\(nest)")
+    }
+
+    /// Root intermediates, computed-at buffers and packed stages, in any order.
+    @Test(arguments: [
+        [Step.storageOrder(stage: "padded", order: ["w", "h", "c", "n"])],
+        [.storageOrder(stage: "padded", order: ["n", "h", "w", "c"]), .split(stage: "padded", loop: "c", factors: [2]),
+         .vectorize(stage: "padded", loop: "c.1"), .computeAt(stage: "padded", consumer: "Y", loop: "y")],
+        [.pack(tensor: "Wt", dimension: 0, block: 3), .storageOrder(stage: "Wt.packed", order: ["d3", "block", "lane", "d1", "d2"])],
+    ])
+    func storageOrderOfOtherBuffers(steps: [Step]) throws {
+        let kernel = try conv2d(c: 3, h: 5, w: 6, f: 4)
+        let nest = try checked(kernel, steps)
+        let plain = try lower(kernel, schedule: Schedule(steps.filter { $0.kind != "storage_order" }))
+        guard case .storageOrder(let stage, let order) = steps.first(where: { $0.kind == "storage_order" })! else { return }
+        let dimensions = try ScheduledKernel(kernel, schedule: Schedule(steps)).kernel.stage(named: stage)!.indexVariables
+        let expected = allocations(plain.body).filter { $0.buffer.name == stage }.map { a in order.map { a.buffer.shape[dimensions.firstIndex(of: $0)!] } }
+        #expect(allocations(nest.body).filter { $0.buffer.name == stage }.map(\.buffer.shape) == expected)
+    }
+}
+
+/// The store that accumulates into `buffer` (the one whose value reads it).
+func updateStore(of buffer: String, in stmt: Stmt) -> (indices: [Expr], value: Expr)? {
+    switch stmt {
+    case .loop(let loop): return updateStore(of: buffer, in: loop.body)
+    case .store(let name, let indices, let value): return name == buffer && tensorsRead(by: value).contains(buffer) ? (indices, value) : nil
+    case .allocate(_, let body), .letStmt(_, _, let body): return updateStore(of: buffer, in: body)
+    case .ifThenElse(_, let then, let otherwise): return updateStore(of: buffer, in: then) ?? otherwise.flatMap { updateStore(of: buffer, in: $0) }
+    case .block(let stmts): return stmts.lazy.compactMap { updateStore(of: buffer, in: $0) }.first
     }
 }
 

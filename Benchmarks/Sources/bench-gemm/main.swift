@@ -3,6 +3,10 @@
 //   gemm 1024^3 fp32: Kernels/gemm.schedule.json vs cblas_sgemm
 //   conv2d 1x64x56x56, 64 3x3 filters, pad 1: Kernels/conv2d.schedule.json
 //     vs im2col (built here, timed) + cblas_sgemm
+//   conv2d_1x1 1x64x56x56, 64 filters: Kernels/conv2d_1x1.schedule.json vs
+//     cblas_sgemm (NCHW input is already the im2col matrix)
+//   depthwise_conv2d 1x32x112x112 3x3: Kernels/depthwise_conv2d.schedule.json
+//     vs im2col + one cblas_sgemv per channel
 //
 // Both sides use the same thread count (default: every core). The two are
 // timed alternately, round after round, and the medians of the rounds are
@@ -80,53 +84,85 @@ do {
                  verification.comparison.passed ? "interpreter check PASS" : "interpreter check FAIL"))
 }
 
-// conv2d
-do {
-    let (kernel, compiled) = try load("conv2d")
-    let buffers = KernelBuffers(kernel: kernel, seed: 1)
-    let x = kernel.tensor(named: "X")!.shape, w = kernel.tensor(named: "Wt")!.shape
-    let (channels, height, width, filters, kh, kw) = (x[1], x[2], x[3], w[0], w[2], w[3])
-    let rows = channels * kh * kw, columns = height * width
-    let input = buffers.buffers[0].pointer.assumingMemoryBound(to: Float.self)
-    let weights = buffers.buffers[1].pointer.assumingMemoryBound(to: Float.self)
-    let column = UnsafeMutablePointer<Float>.allocate(capacity: rows * columns)
-    let output = UnsafeMutablePointer<Float>.allocate(capacity: filters * columns)
-    defer { column.deallocate(); output.deallocate() }
-    // The im2col matrix: row (c, r, s), column (y, x) holds X[c, y + r - 1, x + s - 1] or 0.
-    let im2col = {
-        for c in 0..<channels {
-            for r in 0..<kh {
-                for s in 0..<kw {
-                    let row = column + ((c * kh + r) * kw + s) * columns
-                    for yy in 0..<height {
-                        let iy = yy + r - 1
-                        for xx in 0..<width {
-                            let ix = xx + s - 1
-                            row[yy * width + xx] = iy >= 0 && iy < height && ix >= 0 && ix < width ? input[(c * height + iy) * width + ix] : 0
-                        }
-                    }
+/// The im2col matrix of channel `c`: row (r, s), column (y, x) holds
+/// X[c, y + r - pad, x + s - pad] or 0 (stride 1, output as large as the input).
+func im2col(_ input: UnsafePointer<Float>, channel c: Int, height: Int, width: Int, kh: Int, kw: Int, into rows: UnsafeMutablePointer<Float>) {
+    let (columns, pad) = (height * width, kh / 2)
+    for r in 0..<kh {
+        for s in 0..<kw {
+            let row = rows + (r * kw + s) * columns
+            for yy in 0..<height {
+                let iy = yy + r - pad
+                for xx in 0..<width {
+                    let ix = xx + s - pad
+                    row[yy * width + xx] = iy >= 0 && iy < height && ix >= 0 && ix < width ? input[(c * height + iy) * width + ix] : 0
                 }
             }
         }
     }
-    let sgemm = { cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(filters), Int32(columns), Int32(rows), 1,
-                              weights, Int32(rows), column, Int32(columns), 0, output, Int32(columns)) }
+}
+
+/// A convolution kernel of Kernels/ (NCHW, stride 1, "same" padding) with
+/// its hand schedule, against OpenBLAS: im2col + one sgemm, or, for a
+/// depthwise convolution (weights [C, kh, kw]), im2col + one sgemv per channel.
+func convolution(_ name: String) throws {
+    let (kernel, compiled) = try load(name)
+    let buffers = KernelBuffers(kernel: kernel, seed: 1)
+    let x = kernel.tensor(named: "X")!.shape, w = kernel.tensor(named: "Wt")!.shape
+    let depthwise = w.count == 3
+    let (channels, height, width) = (x[1], x[2], x[3])
+    let filters = depthwise ? channels : w[0]
+    let (kh, kw) = depthwise ? (w[1], w[2]) : w.count == 4 ? (w[2], w[3]) : (1, 1)
+    let columns = height * width, patch = kh * kw
+    let input = UnsafePointer(buffers.buffers[0].pointer.assumingMemoryBound(to: Float.self))
+    let weights = buffers.buffers[1].pointer.assumingMemoryBound(to: Float.self)
+    let pointwise = patch == 1
+    let column = UnsafeMutablePointer<Float>.allocate(capacity: pointwise ? 1 : channels * patch * columns)
+    let output = UnsafeMutablePointer<Float>.allocate(capacity: filters * columns)
+    defer { column.deallocate(); output.deallocate() }
+    let lowered = pointwise ? input : UnsafePointer(column)
+    let im2colAll = {
+        if !pointwise { for c in 0..<channels { im2col(input, channel: c, height: height, width: width, kh: kh, kw: kw, into: column + c * patch * columns) } }
+    }
+    let blas = {
+        if depthwise {
+            for c in 0..<channels {
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(patch), Int32(columns), 1, lowered + c * patch * columns, Int32(columns),
+                            weights + c * patch, 1, 0, output + c * columns, 1)
+            }
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(filters), Int32(columns), Int32(channels * patch), 1,
+                        weights, Int32(channels * patch), lowered, Int32(columns), 0, output, Int32(columns))
+        }
+    }
     let hone = { compiled.run(buffers.buffers) }
     hone()
-    im2col()
-    sgemm()
+    im2colAll()
+    blas()
     let difference = maxRelativeDifference(buffers.output, output)
     let verification = try verify(buffers, mode: .sampled(500))
     let flops = KernelCost(kernel).flops
-    let times = alternate([hone, { im2col(); sgemm() }, im2col, sgemm])
-    print("## conv2d 1x\(channels)x\(height)x\(width), \(filters) filters \(kh)x\(kw), pad 1, fp32\n")
+    let routine = depthwise ? "sgemv per channel" : "sgemm"
+    let shape = "\(x.map(String.init).joined(separator: "x")), \(depthwise ? "depthwise" : "\(filters) filters") \(kh)x\(kw)"
+    print("## \(name) \(shape)\(patch > 1 ? ", pad \(kh / 2)" : ""), fp32\n")
     print("| | median time | GFLOP/s |\n|---|---|---|")
-    print("| Hone (Kernels/conv2d.schedule.json) | \(formatMs(times[0])) | \(gflops(flops, times[0])) |")
-    print("| im2col + OpenBLAS sgemm | \(formatMs(times[1])) | \(gflops(flops, times[1])) |")
-    print("| of which im2col | \(formatMs(times[2])) | |")
-    print("| of which sgemm | \(formatMs(times[3])) | \(gflops(flops, times[3])) |")
-    print(String(format: "\nHone / (im2col + OpenBLAS): %.0f%%  (outputs differ by %.1e relative; %@)", times[1] / times[0] * 100, difference,
+    if pointwise {
+        let times = alternate([hone, blas])
+        print("| Hone (Kernels/\(name).schedule.json) | \(formatMs(times[0])) | \(gflops(flops, times[0])) |")
+        print("| OpenBLAS sgemm (the NCHW input is the im2col matrix) | \(formatMs(times[1])) | \(gflops(flops, times[1])) |")
+        print(String(format: "\nHone / OpenBLAS: %.0f%%", times[1] / times[0] * 100), terminator: "")
+    } else {
+        let times = alternate([hone, { im2colAll(); blas() }, im2colAll, blas])
+        print("| Hone (Kernels/\(name).schedule.json) | \(formatMs(times[0])) | \(gflops(flops, times[0])) |")
+        print("| im2col + OpenBLAS \(routine) | \(formatMs(times[1])) | \(gflops(flops, times[1])) |")
+        print("| of which im2col | \(formatMs(times[2])) | |")
+        print("| of which \(routine) | \(formatMs(times[3])) | \(gflops(flops, times[3])) |")
+        print(String(format: "\nHone / (im2col + OpenBLAS): %.0f%%", times[1] / times[0] * 100), terminator: "")
+    }
+    print(String(format: "  (outputs differ by %.1e relative; %@)\n", difference,
                  verification.comparison.passed ? "interpreter check PASS" : "interpreter check FAIL"))
 }
+
+for name in ["conv2d", "conv2d_1x1", "depthwise_conv2d"] { try convolution(name) }
 
 func formatMs(_ s: Double) -> String { String(format: "%.3f ms", s * 1e3) }
