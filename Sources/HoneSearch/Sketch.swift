@@ -153,15 +153,20 @@ private struct Replay {
         let v = plan.vectorDimension
         let tiles = plan.tileSlots.map { decisions[$0] }
         if let inner = plan.inner {
+            // The register tile keeps its vector lanes contiguous whatever dimension they run along.
+            if v != plan.innerLoops.count - 1 {
+                steps.append(.storageOrder(stage: inner, order: plan.innerLoops.indices.filter { $0 != v }.map { plan.innerLoops[$0] } + [plan.innerLoops[v]]))
+            }
             for (d, loop) in plan.outerLoops.enumerated() {
                 steps.append(.split(stage: plan.outer, loop: loop, factors: [tiles[d][0], tiles[d][1] * tiles[d][2]]))
             }
-            let vector = plan.outerLoops[v]
-            steps.append(.split(stage: plan.outer, loop: LoopNames.level(vector, 2), factors: [tiles[v][2]]))
-            let others = plan.outerLoops.indices.filter { $0 != v }
+            // The copy out of the tile is vectorized along the output's innermost dimension (a transpose when the tile's lanes run along another).
+            let c = plan.outerLoops.count - 1, copied = plan.outerLoops[c]
+            steps.append(.split(stage: plan.outer, loop: LoopNames.level(copied, 2), factors: [tiles[c][2]]))
+            let others = plan.outerLoops.indices.filter { $0 != c }
             steps.append(.reorder(stage: plan.outer, order:
                 plan.outerLoops.map { LoopNames.level($0, 0) } + plan.outerLoops.map { LoopNames.level($0, 1) }
-                + others.map { LoopNames.level(plan.outerLoops[$0], 2) } + ["\(vector).2.0", "\(vector).2.1"]))
+                + others.map { LoopNames.level(plan.outerLoops[$0], 2) } + ["\(copied).2.0", "\(copied).2.1"]))
 
             for (d, loop) in plan.innerLoops.enumerated() { steps.append(.split(stage: inner, loop: loop, factors: [tiles[d][2]])) }
             for (r, loop) in plan.reductions.enumerated() { steps.append(.split(stage: inner, loop: loop, factors: [decisions[plan.reductionSlots[r]][0]])) }
@@ -186,7 +191,7 @@ private struct Replay {
         parallel(plan.outer, outerLoops: plan.outerLoops.map { LoopNames.level($0, 0) }, slot: plan.parallelSlot)
         let vector = plan.outerLoops[plan.vectorDimension]
         if let inner = plan.inner {
-            steps.append(.vectorize(stage: plan.outer, loop: "\(vector).2.1"))
+            steps.append(.vectorize(stage: plan.outer, loop: "\(plan.outerLoops.last!).2.1"))
             steps.append(.vectorize(stage: inner, loop: LoopNames.level(plan.innerLoops[plan.vectorDimension], 1)))
             unroll(inner, slot: plan.unrollSlot)
         } else {

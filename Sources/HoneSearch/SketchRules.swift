@@ -16,7 +16,9 @@ import HoneSchedule
 /// - **Packing** of such an operand along that dimension in blocks of the
 ///   register tile, so the tile streams it with unit stride (OpenBLAS's
 ///   packed panels; oneDNN's blocked weights). Packing is optional for the
-///   innermost dimension and required for the others.
+///   innermost dimension and required for the others, whose register tile
+///   is stored with the vector dimension innermost (`storage_order`) and
+///   copied out along the output's innermost dimension.
 /// - **rfactor** of each reduction axis for reductions without reuse (row
 ///   maxima and sums, norms), so the partial results are vector lanes.
 /// - Every other stage is tiled once, parallel on its outer loops and
@@ -49,6 +51,8 @@ enum SketchRules {
                 let modes: [TilingMode] = fusableConsumer(of: stage, kernel).map { [.fused(consumer: $0)] } ?? [.cacheWrite, .alone]
                 for mode in modes {
                     for vector in vectorDimensions(stage, kernel) {
+                        // Lanes along another dimension than the innermost need a register tile stored with them innermost.
+                        if case .alone = mode, vector != stage.indexVariables.count - 1 { continue }
                         // Another dimension than the innermost one is read with unit stride only from a packed operand.
                         let packs = packChoices(stage, kernel, vector: vector)
                         let options: [PackChoice?] = vector == stage.indexVariables.count - 1 ? [nil] + packs : packs
