@@ -4,8 +4,8 @@ import HoneCostModel
 import HoneIR
 import HoneSchedule
 
-/// Lowers schedules and extracts their cost-model features, remembering
-/// each schedule's rows (a population revisits many schedules).
+/// Lowers schedules and extracts their cost-model features on every core,
+/// remembering each schedule's rows (a population revisits many schedules).
 /// A schedule that does not lower, or whose loop nest would compile too
 /// slowly (`maxCodeSize`, see `estimatedCodeSize`), has no features.
 final class FeatureCache {
@@ -46,9 +46,10 @@ final class FeatureCache {
     private func extract(_ schedules: [Schedule]) -> [Result<[[Float]], Rejection>] {
         let kernel = self.kernel, maxCodeSize = self.maxCodeSize
         let results = ResultSlots<Result<[[Float]], Rejection>>(count: schedules.count)
-        onLargeStack {
+        let threads = min(schedules.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        onLargeStacks(threads) { thread in
             var extractor = FeatureExtractor()
-            for i in schedules.indices {
+            for i in stride(from: thread, to: schedules.count, by: threads) {
                 do {
                     let nest = try lower(kernel, schedule: schedules[i])
                     let size = estimatedCodeSize(nest.body)
@@ -66,7 +67,7 @@ final class FeatureCache {
     }
 }
 
-/// Slots that another thread fills, each index once. The storage
+/// Slots that other threads fill, each index once. The storage
 /// is allocated once, so tasks write through a stable pointer and never
 /// touch a shared array's bookkeeping.
 final class ResultSlots<T>: @unchecked Sendable {
@@ -92,20 +93,20 @@ final class ResultSlots<T>: @unchecked Sendable {
     var values: [T] { (0..<count).map { storage[$0]! } }
 }
 
-/// Runs `body` on a thread with a 64 MB stack and waits for it: lowering
-/// and feature extraction recurse once per loop and expression level, and a
-/// deep nest overflows the small stack of a dispatch or task thread.
-///
-/// Extraction is serial for now: spread over two threads, test runs crashed
-/// now and then with a corrupted heap (not yet explained), and it is a few
-/// percent of a tuning run.
-func onLargeStack(_ body: @escaping @Sendable () -> Void) {
-    let done = DispatchSemaphore(value: 0)
-    let thread = Thread {
-        body()
-        done.signal()
+/// Runs `body(0)` ... `body(count - 1)` on as many threads with 64 MB
+/// stacks and waits for them: lowering and feature extraction recurse once
+/// per loop and expression level, and a deep nest overflows the small stack
+/// of a dispatch or task thread.
+func onLargeStacks(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let done = DispatchGroup()
+    for index in 0..<count {
+        done.enter()
+        let thread = Thread {
+            body(index)
+            done.leave()
+        }
+        thread.stackSize = 64 << 20
+        thread.start()
     }
-    thread.stackSize = 64 << 20
-    thread.start()
     done.wait()
 }
