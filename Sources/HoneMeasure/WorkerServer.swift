@@ -32,6 +32,7 @@ public enum WorkerServer {
             }
         }
 
+        exitWhenOrphaned()
         let runner = try CandidateRunner()
         var ready = TrialEvent(.ready)
         ready.pid = getpid()
@@ -54,4 +55,16 @@ public enum WorkerServer {
         }
         exit(0)
     }
+}
+
+/// A worker whose parent died (a crash, a SIGKILL) must not run on: a
+/// candidate stuck in an endless loop never reads its closed input. A
+/// watchdog thread ends the process once it is reparented.
+private func exitWhenOrphaned() {
+    let parent = getppid()
+    let watchdog = Thread {
+        while getppid() == parent { usleep(500_000) }
+        _exit(0)
+    }
+    watchdog.start()
 }

@@ -7,8 +7,9 @@ import HoneSchedule
 /// What the tuning loop needs from measurement.
 public protocol TuningMeasurer: AnyObject {
     /// One result per schedule, in order, with the search's cheap protocol or
-    /// (`final`) the full one. Fewer results only when asked to stop.
-    func measure(_ schedules: [Schedule], final: Bool) -> [MeasureResult]
+    /// (`final`) the full one. Fewer results only when asked to stop, or
+    /// when `deadline` passes (no candidate starts after it).
+    func measure(_ schedules: [Schedule], final: Bool, deadline: Date?) -> [MeasureResult]
 }
 
 /// Where measured candidates are kept: read once at the start (resume), appended per batch.
@@ -129,7 +130,7 @@ public final class Tuner {
         time.training += seconds { retrain() }
 
         if options.measureDefaultFirst && !history.contains(where: { $0.schedule == .default }) && !stop.isStopped {
-            if let result = measurer.measure([.default], final: false).first {
+            if let result = measurer.measure([.default], final: false, deadline: nil).first {
                 try store.append([record(result, schedule: .default, candidate: nil, strategy: "default")])
                 add(.default, result, nil)
             }
@@ -148,7 +149,7 @@ public final class Tuner {
             let schedules = batch.map(space.schedule)
             let predicted = options.strategy == .evolutionary ? model.predict(features.features(schedules).map { $0 ?? [] }) : nil
             let measureStart = Date()
-            let results = measurer.measure(schedules, final: false)
+            let results = measurer.measure(schedules, final: false, deadline: options.timeBudget.map { start.addingTimeInterval($0) })
             var phases = PhaseTimes()
             for r in results { phases = phases + r.phases }
             time.compiling += phases.compiling
@@ -174,7 +175,7 @@ public final class Tuner {
             time.training += seconds { retrain() }
             onProgress?(TuningProgress(trials: trials, plannedTrials: options.trials, errors: errors, bestSeconds: bestSeconds,
                                        elapsed: Date().timeIntervalSince(start), batchSpearman: lastSpearman))
-            if results.count < batch.count { break }  // stopped mid-batch
+            if results.count < batch.count { break }  // stopped mid-batch, or out of time
         }
 
         let interrupted = stop.isStopped
@@ -182,7 +183,7 @@ public final class Tuner {
         if !interrupted, options.finalists > 0, !finalists.isEmpty {
             let chosen = finalists
             log("re-measuring the best \(chosen.count) with the full protocol")
-            let results = measurer.measure(chosen, final: true)
+            let results = measurer.measure(chosen, final: true, deadline: nil)
             let records = zip(chosen, results).map { record($1, schedule: $0, candidate: candidate(for: $0), strategy: "final") }
             try store.append(records)
             if let fastest = records.filter({ $0.seconds != nil }).min(by: { $0.seconds! < $1.seconds! }) { best = fastest }

@@ -40,7 +40,8 @@ public final class WorkerTuningMeasurer: TuningMeasurer {
     /// of a large kernel can be thousands of times slower than the best.
     public var searchRunLimit: Double
 
-    public func measure(_ schedules: [Schedule], final: Bool) -> [MeasureResult] {
+    public func measure(_ schedules: [Schedule], final: Bool, deadline: Date?) -> [MeasureResult] {
+        func timeIsUp() -> Bool { deadline.map { Date() >= $0 } ?? false }
         for w in workers {
             w.options.timing = final ? finalTiming : searchTiming
             w.options.slowFactor = final ? finalSlowFactor : searchSlowFactor
@@ -56,7 +57,7 @@ public final class WorkerTuningMeasurer: TuningMeasurer {
         }
         guard workers.count > 1, !final, inputs.count > 1 else {
             for input in inputs {
-                if worker.stopFlag.isStopped { break }
+                if worker.stopFlag.isStopped || timeIsUp() { break }
                 guard let result = worker.measure(input) else { break }
                 keep(result)
             }
@@ -68,13 +69,13 @@ public final class WorkerTuningMeasurer: TuningMeasurer {
         DispatchQueue.concurrentPerform(iterations: workers.count) { w in
             let workers = shared.value
             for i in stride(from: w, to: inputs.count, by: workers.count) {
-                if workers[w].stopFlag.isStopped { break }
+                if workers[w].stopFlag.isStopped || (deadline.map { Date() >= $0 } ?? false) { break }
                 guard let outcome = workers[w].prepare(inputs[i]) else { break }
                 prepared[i] = outcome
             }
         }
         for i in inputs.indices {
-            guard !worker.stopFlag.isStopped, let slot = prepared[i], let outcome = slot else { break }
+            guard !worker.stopFlag.isStopped, !timeIsUp(), let slot = prepared[i], let outcome = slot else { break }
             switch outcome {
             case .success(let kept):
                 guard let result = workers[i % workers.count].measure(prepared: kept) else { return results }

@@ -136,7 +136,7 @@ struct TuneCommand: ParsableCommand {
         printWarnings(store.warnings)
         progress.finish()
 
-        guard let best = result.best, let bestSchedule = try? best.schedule(), let bestSeconds = best.seconds else {
+        guard let best = result.best, var bestSchedule = try? best.schedule(), var bestSeconds = best.seconds else {
             throw HoneError("no candidate was measured successfully (\(result.errors) errors); see \(recordsPath)")
         }
         var defaultSeconds = try? RecordsLog.load(path: recordsPath).records.first {
@@ -153,6 +153,12 @@ struct TuneCommand: ParsableCommand {
                 try RecordsLog(path: recordsPath).append([record])
                 defaultSeconds = measured.seconds
             }
+        }
+
+        if let defaultSeconds, defaultSeconds < bestSeconds {
+            // Nothing the search measured beat the default schedule: ship the default.
+            print("no candidate beat the default schedule (\(formatDuration(defaultSeconds)) against \(formatDuration(bestSeconds))); writing the default")
+            (bestSchedule, bestSeconds) = (.default, defaultSeconds)
         }
 
         // The outputs: schedule with provenance, object and header, curve.

@@ -27,7 +27,7 @@ final class PlantedMeasurer: TuningMeasurer {
         return (cost + (cached ? 0 : 3) + (packed ? 0 : 2)) * 1e-3
     }
 
-    func measure(_ schedules: [Schedule], final: Bool) -> [MeasureResult] {
+    func measure(_ schedules: [Schedule], final: Bool, deadline: Date?) -> [MeasureResult] {
         var results: [MeasureResult] = []
         for schedule in schedules {
             if stop.isStopped { break }
