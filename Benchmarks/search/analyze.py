@@ -8,7 +8,7 @@ per strategy, and, for the evolutionary strategy, the trained model's
 held-out ranking quality on the search's own candidates: each record keeps
 the score the model gave the candidate before it was measured, so for a
 window of 64 trials after 200, 500 and 1,000 measured candidates this
-prints the Spearman correlation of score and measured throughput (failed
+(and the last 64) prints the Spearman correlation of score and measured throughput (failed
 candidates count as throughput 0) and the top-8 recall (how many of the
 window's 8 fastest are among the model's 8 best-scored).
 """
@@ -76,7 +76,7 @@ def main():
             print(f"  {strategy}: best after " + ", ".join(row))
             if strategy != "evolutionary":
                 continue
-            for checkpoint in (200, 500, 1000):
+            for checkpoint in sorted({c for c in (200, 500, 1000, len(rs) - 64) if c >= 64}):
                 window = [r for r in rs[checkpoint:checkpoint + 64] if r["candidate"].get("predicted") is not None]
                 if len(window) < 16:
                     continue
