@@ -17,7 +17,7 @@ public struct CandidateTrace: Codable, Hashable, Sendable {
         self.sketch = sketch
         self.decisions = decisions
         self.strategy = strategy
-        self.predicted = predicted
+        self.predicted = predicted.flatMap { $0.isFinite ? $0 : nil }  // JSON has no NaN
     }
 
     public init?(json: String) {

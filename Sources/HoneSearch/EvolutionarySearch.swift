@@ -35,7 +35,9 @@ struct EvolutionarySearch {
             let rows = features.features(schedules)
             let valid = rows.indices.filter { rows[$0] != nil }
             guard !valid.isEmpty else { break }
-            let scores = model.predict(valid.map { rows[$0]! })
+            let raw = model.predict(valid.map { rows[$0]! })
+            let lowest = raw.filter(\.isFinite).min() ?? 0
+            let scores = raw.map { $0.isFinite ? $0 : lowest }  // a broken score ranks last, never first
             for (k, i) in valid.enumerated() where !isMeasured(schedules[i]) {
                 if scores[k] > pool[schedules[i]]?.score ?? -.infinity { pool[schedules[i]] = (population[i], scores[k], pool.count) }
             }

@@ -56,7 +56,7 @@ final class FeatureCache {
                     if size > maxCodeSize {
                         results[i] = .failure(Rejection(message: "estimated code size \(size) over the budget of \(maxCodeSize)"))
                     } else {
-                        results[i] = .success(extractor.extract(nest))
+                        results[i] = .success(extractor.extract(nest).map(finite))
                     }
                 } catch {
                     results[i] = .failure(Rejection(message: "\(error)"))
@@ -109,4 +109,11 @@ func onLargeStacks(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         thread.start()
     }
     done.wait()
+}
+
+/// A row with any non-finite value (a feature the extractor could not
+/// compute for an unusual nest) set to 0: one NaN would poison the trees'
+/// training and every score after it.
+private func finite(_ row: [Float]) -> [Float] {
+    row.allSatisfy(\.isFinite) ? row : row.map { $0.isFinite ? $0 : 0 }
 }
