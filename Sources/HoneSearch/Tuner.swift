@@ -161,13 +161,13 @@ public final class Tuner {
             var finished = measureStart
             try store.append(zip(batch, results).enumerated().map { i, pair in
                 finished += pair.1.phases.total
-                return record(pair.1, schedule: space.schedule(for: pair.0), candidate: pair.0, strategy: options.strategy.rawValue,
+                return record(pair.1, schedule: schedules[i], candidate: pair.0, strategy: options.strategy.rawValue,
                               predicted: trained ? predicted![i] : nil, at: finished)
             })
-            for (candidate, result) in zip(batch, results) {
+            for (i, result) in results.enumerated() {
                 trials += 1
                 if result.seconds == nil { errors += 1 }
-                add(space.schedule(for: candidate), result, candidate)
+                add(schedules[i], result, batch[i])
             }
             if let predicted, trained {
                 lastSpearman = spearmanCorrelation(Array(predicted.prefix(results.count)), results.map { $0.seconds.map { 1 / $0 } ?? 0 })
@@ -247,12 +247,14 @@ public final class Tuner {
     private func nextBatch(_ count: Int) -> [Candidate] {
         var chosen: [Candidate] = []
         var taken = Set<Schedule>()
-        func take(_ c: Candidate) -> Bool {
-            let s = space.schedule(for: c)
-            guard !measured.contains(s), !taken.contains(s), features.features([s])[0] != nil else { return false }
-            taken.insert(s)
-            chosen.append(c)
-            return true
+        /// Keeps the unmeasured, valid candidates, in order, while the batch has room; features come in one pass.
+        func take(_ candidates: [Candidate], upTo limit: Int) {
+            let schedules = candidates.map(space.schedule)
+            let rows = features.features(schedules)
+            for (c, (s, r)) in zip(candidates, zip(schedules, rows)) where chosen.count < limit {
+                guard r != nil, !measured.contains(s), taken.insert(s).inserted else { continue }
+                chosen.append(c)
+            }
         }
         var randomCount = count
         if options.strategy == .evolutionary {
@@ -263,13 +265,14 @@ public final class Tuner {
             search.options.generations = options.generations
             let proposals = search.propose(count: count * 2, seeds: seeds, isMeasured: { self.measured.contains($0) },
                                            model: model, features: features, rng: &rng)
-            for c in proposals where chosen.count < count - randomCount { _ = take(c) }
+            take(proposals, upTo: count - randomCount)
         }
         // Random picks (all of them for the random strategy, and while the model knows nothing).
         var attempts = 0
         while chosen.count < count && attempts < 200 * count {
-            attempts += 1
-            _ = take(space.sample(&rng))
+            let draw = (0..<2 * (count - chosen.count)).map { _ in space.sample(&rng) }
+            attempts += draw.count
+            take(draw, upTo: count)
         }
         if chosen.count < count && attempts >= 200 * count {
             log("sampling found only \(chosen.count) of \(count) new valid candidates in \(attempts) tries")
