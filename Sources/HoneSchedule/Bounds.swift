@@ -148,17 +148,3 @@ struct SplitAffine {
         return result
     }
 }
-
-/// The index lists of every load of `tensor` in `expr`.
-func loads(of tensor: String, in expr: Expr) -> [[Expr]] {
-    var found: [[Expr]] = []
-    expr.forEachNode { if case .load(tensor, let indices, _) = $0 { found.append(indices) } }
-    return found
-}
-
-/// The variables an expression mentions.
-func variables(in expr: Expr) -> Set<String> {
-    var names = Set<String>()
-    expr.forEachNode { if case .variable(let name, _) = $0 { names.insert(name) } }
-    return names
-}
