@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import HoneTestSupport
 
 @Test func runVerifiesAndReportsSpeed() throws {
-    let result = try hone("run", kernelPath("gemm"), "--set", "M=20,N=24,K=9", "--repeats", "2", "--min-repeat-ms", "1")
+    let result = try hone("run", ShippedKernels.path("gemm"), "--set", "M=20,N=24,K=9", "--repeats", "2", "--min-repeat-ms", "1")
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("PASS"))
     #expect(result.stdout.contains("FLOP/s"))
@@ -10,14 +11,14 @@ import Testing
 }
 
 @Test func runSamplesLargeOutputsAndSaysSo() throws {
-    let result = try hone("run", kernelPath("gemm"), "--set", "M=64,N=64,K=64", "--check", "100", "--repeats", "1", "--min-repeat-ms", "1")
+    let result = try hone("run", ShippedKernels.path("gemm"), "--set", "M=64,N=64,K=64", "--check", "100", "--repeats", "1", "--min-repeat-ms", "1")
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("100 of 4096 output elements (sampled)"))
 }
 
 @Test(arguments: [("loops", "for i in 0..<5"), ("llvm", "define void @gemm("), ("llvm-opt", "define void @gemm("), ("asm", "gemm:")])
 func irPrintsEachForm(form: String, marker: String) throws {
-    let result = try hone("ir", kernelPath("gemm"), "--set", "M=5,N=6,K=7", "--emit", form)
+    let result = try hone("ir", ShippedKernels.path("gemm"), "--set", "M=5,N=6,K=7", "--emit", form)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains(marker))
 }
@@ -34,7 +35,7 @@ func irPrintsEachForm(form: String, marker: String) throws {
 }
 
 @Test func unknownParameterOverrideIsAnError() throws {
-    let result = try hone("run", kernelPath("gemm"), "--set", "Q=3")
+    let result = try hone("run", ShippedKernels.path("gemm"), "--set", "Q=3")
     #expect(result.status == 1)
     #expect(result.stderr.contains("Q"), "\(result.stderr)")
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Hone
 @testable import HoneMeasure
+import HoneTestSupport
 
 private func sampleRecord(_ i: Int, kernel: KernelIdentity, target: TargetInfo, seconds: Double? = nil) -> MeasureRecord {
     let schedule = Schedule([.split(stage: "C", loop: "i", factors: [i % 7 + 1]), .vectorize(stage: "C", loop: "j")])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Hone
 @testable import HoneSchedule
+import HoneTestSupport
 
 /// The schedule space, fuzzed: random valid schedules of every shipped kernel
 /// must compute what the interpreter computes. `HONE_SCHEDULE_TRIALS` sets

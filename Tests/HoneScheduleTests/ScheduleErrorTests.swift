@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Hone
+import HoneTestSupport
 
 /// Invalid steps are rejected with a message that names the step (its
 /// position and kind), the stage and the reason; nothing traps.

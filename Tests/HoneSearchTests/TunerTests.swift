@@ -46,11 +46,11 @@ final class MemoryStore: TuningRecordStore {
 }
 
 @Suite struct TunerTests {
-    static let gemm = try! TestKernels.load("gemm", ["M": 128, "N": 128, "K": 128])
+    static let gemm = try! ShippedKernels.load("gemm", ["M": 128, "N": 128, "K": 128])
 
     func tuner(_ store: MemoryStore, _ measurer: PlantedMeasurer, trials: Int, strategy: TuningOptions.Strategy = .evolutionary,
                seed: UInt64 = 1) throws -> Tuner {
-        let task = try MeasureTask(spec: KernelSpec(path: TestKernels.path("gemm"), overrides: ["M": 128, "N": 128, "K": 128]))
+        let task = try MeasureTask(spec: KernelSpec(path: ShippedKernels.path("gemm"), overrides: ["M": 128, "N": 128, "K": 128]))
         var options = TuningOptions(trials: trials)
         options.strategy = strategy
         options.seed = seed
