@@ -140,7 +140,7 @@ struct TuneCommand: ParsableCommand {
             throw HoneError("no candidate was measured successfully (\(result.errors) errors); see \(recordsPath)")
         }
         var defaultSeconds = try? RecordsLog.load(path: recordsPath).records.first {
-            $0.kernel.key == task.identity.key && $0.target == target && $0.candidate.flatMap(CandidateTrace.init(json:))?.strategy == "default"
+            $0.kernel.key == task.identity.key && $0.target == target && $0.candidate?.strategy == "default"
                 && $0.seconds != nil
         }?.seconds
         if defaultSeconds == nil && !stop.isStopped {
@@ -148,8 +148,8 @@ struct TuneCommand: ParsableCommand {
             worker.options.timing = TimingOptions(warmupRuns: 0, repeats: 1, minRepeatSeconds: 0)
             worker.options.slowFactor = 1e9
             if let measured = worker.measure(MeasureInput(task: task, schedule: .default)) {
-                var record = MeasureRecord(MeasureInput(task: task, schedule: .default), measured, target: target)
-                record.candidate = CandidateTrace(sketch: nil, decisions: nil, strategy: "default").json
+                let record = MeasureRecord(MeasureInput(task: task, schedule: .default), measured, target: target,
+                                           candidate: CandidateTrace(strategy: "default"))
                 try RecordsLog(path: recordsPath).append([record])
                 defaultSeconds = measured.seconds
             }

@@ -63,7 +63,7 @@ final class MemoryStore: TuningRecordStore {
     }
 
     func searchRecords(_ store: MemoryStore) -> [MeasureRecord] {
-        store.records.filter { $0.candidate.flatMap(CandidateTrace.init(json:))?.strategy != "final" }
+        store.records.filter { $0.candidate?.strategy != "final" }
     }
 
     @Test func findsThePlantedOptimumAndNeverMeasuresTwice() throws {
@@ -103,7 +103,7 @@ final class MemoryStore: TuningRecordStore {
         let (secondBest, firstBest) = (try #require(secondRun.best?.seconds), try #require(firstRun.best?.seconds))
         #expect(secondBest <= firstBest)
         // The second run's population was seeded with the first run's candidates.
-        let traces = store.records.compactMap { $0.candidate.flatMap(CandidateTrace.init(json:)) }
+        let traces = store.records.compactMap(\.candidate)
         #expect(traces.filter { $0.decisions != nil }.count >= 96)
     }
 
