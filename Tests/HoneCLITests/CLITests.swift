@@ -56,3 +56,28 @@ func irPrintsEachForm(form: String, marker: String) throws {
         #expect(help.stdout.contains("--schedule"))
     }
 }
+
+/// Option values are parsed (once) into typed values: a bad one is a usage
+/// error naming the option, before any work, without a backtrace.
+@Test(arguments: [
+    (["run", "--check", "most"], "--check"),
+    (["run", "--set", "M"], "expected NAME=VALUE in 'M'"),
+    (["run", "--threads", "0"], "--threads must be at least 1"),
+    (["run", "--repeats", "0"], "--repeats must be at least 1"),
+    (["tune", "--strategy", "greedy"], "'evolutionary' and 'random'"),
+    (["tune", "--time-budget", "5x"], "--time-budget"),
+    (["tune", "--batch", "0"], "--batch must be at least 1"),
+    (["measure", "--random", "1", "--records", "r.jsonl", "--inject", "meteor"], "unknown fault 'meteor'"),
+])
+func badOptionValuesAreUsageErrors(arguments: [String], message: String) throws {
+    let result = try hone([arguments[0], ShippedKernels.path("gemm")] + arguments.dropFirst())
+    #expect(result.status != 0 && result.status != 1, "a usage error, not a failed run: \(result.status)")
+    #expect(result.stderr.contains(message), "\(result.stderr)")
+    #expect(!result.stderr.contains("Backtrace") && !result.stderr.contains("Fatal error"))
+}
+
+@Test func runChecksWhatCheckAsks() throws {
+    let full = try hone("run", ShippedKernels.path("gemm"), "--set", "M=64,N=64,K=64", "--check", "full", "--repeats", "1", "--min-repeat-ms", "1")
+    #expect(full.status == 0, "\(full.stderr)")
+    #expect(full.stdout.contains("all 4096 output elements"), "\(full.stdout)")
+}
