@@ -35,15 +35,17 @@ fi
 PY=$VENV/bin/python
 
 # 2. The data set (never committed: .build* is ignored).
-GEN=${GEN_DATASET:-}
-if [ -z "$GEN" ]; then
-    for candidate in "$ROOT/../shared/costmodel/gen_dataset.py" /work/shared/costmodel/gen_dataset.py; do
-        if [ -f "$candidate" ]; then GEN=$candidate; break; fi
-    done
-fi
+# The generator lives beside the repository: ../shared/costmodel/gen_dataset.py.
+SHARED=$(cd "$ROOT/.." && pwd)/shared
+GEN=${GEN_DATASET:-$SHARED/costmodel/gen_dataset.py}
 if [ ! -f "$DATA/costmodel_synth.csv" ] || [ ! -f "$DATA/costmodel_synth_heldout.csv" ]; then
-    if [ -z "$GEN" ] || [ ! -f "$GEN" ]; then
-        say "cannot find gen_dataset.py (looked in $ROOT/../shared/costmodel and /work/shared/costmodel)."
+    if [ ! -f "$GEN" ]; then
+        if [ -n "${GEN_DATASET:-}" ]; then
+            say "error: GEN_DATASET=$GEN_DATASET: no such file."
+        else
+            say "error: $GEN is missing: the data-set generator is expected in $SHARED/costmodel,"
+            say "the shared/ folder next to the repository ($ROOT)."
+        fi
         say "Set GEN_DATASET=/path/to/gen_dataset.py, or put the two CSVs in $DATA."
         exit 1
     fi

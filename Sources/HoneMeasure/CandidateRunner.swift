@@ -350,13 +350,6 @@ public final class CandidateRunner {
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
-/// 0.0123 -> "12.3 ms".
-public func formatDuration(_ s: Double) -> String {
-    if s >= 1 { return String(format: "%.3f s", s) }
-    if s >= 1e-3 { return String(format: "%.3f ms", s * 1e3) }
-    return String(format: "%.2f us", s * 1e6)
-}
-
 /// The schedule large kernels' reference outputs are computed with: the
 /// default loop nests with two changes that keep every element's arithmetic
 /// in the same order (so the result is the default schedule's, bit for bit)

@@ -55,10 +55,10 @@ extension Lowering {
     func checkAnnotations(_ stage: String, _ layout: LoopLayout) throws(ScheduleError) {
         for loop in layout.loops {
             if loop.kind == .vectorized && loop.extent > 64 {
-                throw ScheduleError("vectorize: loop \(loop.name) of \(stage) has \(loop.extent) iterations; at most 64 can be vector lanes (split it first)")
+                throw ScheduleError(.tooManyIterations, "vectorize: loop \(loop.name) of \(stage) has \(loop.extent) iterations; at most 64 can be vector lanes (split it first)")
             }
             if loop.kind == .unrolled && loop.extent > 512 {
-                throw ScheduleError("unroll: loop \(loop.name) of \(stage) has \(loop.extent) iterations; at most 512 can be unrolled (split it first)")
+                throw ScheduleError(.tooManyIterations, "unroll: loop \(loop.name) of \(stage) has \(loop.extent) iterations; at most 512 can be unrolled (split it first)")
             }
         }
     }

@@ -107,7 +107,7 @@ struct Lowering {
         var producers: [String: [(name: String, region: Region)]] = [:]
         for (loop, names) in attachments[name] ?? [:] {
             guard let position = layout.position(of: loop) else {
-                throw ScheduleError("\(names.joined(separator: ", ")) is computed at loop \(loop) of \(name), which no longer exists")
+                throw ScheduleError(.computeLocationMissing, "\(names.joined(separator: ", ")) is computed at loop \(loop) of \(name), which no longer exists")
             }
             let inner = layout.loops[(position + 1)...].map { LoopIterator(name: variable($0.name), extent: $0.extent, isReduction: $0.isReduction) }
             for producer in names {

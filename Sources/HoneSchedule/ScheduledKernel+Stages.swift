@@ -3,15 +3,15 @@ import HoneIR
 // Steps that add stages: cache_write, rfactor, pack.
 extension ScheduledKernel {
     /// `C = reduce(...)` becomes `C.local = reduce(...)` and `C = C.local`.
-    mutating func cacheWrite(_ stage: String) throws {
+    mutating func cacheWrite(_ stage: String) throws(ScheduleError) {
         let state = try stageState(stage)
-        guard state.isUntransformed else { throw ScheduleError("\(stage)'s loops are already transformed; put cache_write before its other steps") }
+        guard state.isUntransformed else { throw ScheduleError(.alreadyTransformed, "\(stage)'s loops are already transformed; put cache_write before its other steps") }
         let definition = kernel.stage(named: stage)!
         let local = stage + ".local"
-        guard kernel.tensor(named: local) == nil else { throw ScheduleError("\(stage) already has a cache stage \(local)") }
-        guard definition.reduction != nil else { throw ScheduleError("\(stage) has no reduction to accumulate") }
+        guard kernel.tensor(named: local) == nil else { throw ScheduleError(.alreadyApplied, "\(stage) already has a cache stage \(local)") }
+        guard definition.reduction != nil else { throw ScheduleError(.notAReduction, "\(stage) has no reduction to accumulate") }
         if let attached = stageComputed(inside: stage) {
-            throw ScheduleError("\(attached) is computed inside \(stage), which will no longer read it; put cache_write before that compute_at")
+            throw ScheduleError(.wrongOrder, "\(attached) is computed inside \(stage), which will no longer read it; put cache_write before that compute_at")
         }
         let tensor = kernel.tensor(named: stage)!
         var copy = definition
@@ -23,20 +23,20 @@ extension ScheduledKernel {
 
     /// `C[i] = sum(k < K) f(k)` becomes `C.rf[i, k.1] = sum(k.0) f(k.0 * F + k.1)` and
     /// `C[i] = sum(k.1 < F) C.rf[i, k.1]`.
-    mutating func rfactor(_ stage: String, _ loop: String, _ factor: Int) throws {
+    mutating func rfactor(_ stage: String, _ loop: String, _ factor: Int) throws(ScheduleError) {
         let state = try stageState(stage)
-        guard state.isUntransformed else { throw ScheduleError("\(stage)'s loops are already transformed; put rfactor before its other steps") }
+        guard state.isUntransformed else { throw ScheduleError(.alreadyTransformed, "\(stage)'s loops are already transformed; put rfactor before its other steps") }
         let definition = kernel.stage(named: stage)!
         guard let reduction = definition.reduction, let axis = reduction.axes.first(where: { $0.name == loop }) else {
-            throw ScheduleError("\(loop) is not a reduction axis of \(stage)")
+            throw ScheduleError(.notAReduction, "\(loop) is not a reduction axis of \(stage)")
         }
-        guard factor >= 1 else { throw ScheduleError("factor must be positive, got \(factor)") }
+        guard factor >= 1 else { throw ScheduleError(.outOfRange, "factor must be positive, got \(factor)") }
         if let attached = stageComputed(inside: stage) {
-            throw ScheduleError("\(attached) is computed inside \(stage), which will no longer read it; put rfactor before that compute_at")
+            throw ScheduleError(.wrongOrder, "\(attached) is computed inside \(stage), which will no longer read it; put rfactor before that compute_at")
         }
         let tensor = kernel.tensor(named: stage)!
         let partial = stage + ".rf"
-        guard kernel.tensor(named: partial) == nil else { throw ScheduleError("\(stage) already has an rfactor stage") }
+        guard kernel.tensor(named: partial) == nil else { throw ScheduleError(.alreadyApplied, "\(stage) already has an rfactor stage") }
         let (outer, inner) = (loop + ".0", loop + ".1")
         let outerExtent = (axis.extent + factor - 1) / factor
         let recombined = Expr.binary(.add, .binary(.mul, .indexVar(outer), .index(factor)), .indexVar(inner))
@@ -59,20 +59,20 @@ extension ScheduledKernel {
     }
 
     /// Adds `T.packed[d / b, others..., d % b] = T[...]` and makes every reader use it.
-    mutating func pack(_ tensorName: String, _ dimension: Int, _ block: Int) throws {
+    mutating func pack(_ tensorName: String, _ dimension: Int, _ block: Int) throws(ScheduleError) {
         guard let tensor = kernel.tensor(named: tensorName) else {
-            throw ScheduleError("no tensor named \(tensorName) (tensors: \(kernel.tensors.map(\.name).joined(separator: ", ")))")
+            throw ScheduleError(.unknownTensor, "no tensor named \(tensorName) (tensors: \(kernel.tensors.map(\.name).joined(separator: ", ")))")
         }
-        guard tensor.role != .output else { throw ScheduleError("\(tensorName) is the output; only inputs and intermediate stages can be packed") }
+        guard tensor.role != .output else { throw ScheduleError(.outputStage, "\(tensorName) is the output; only inputs and intermediate stages can be packed") }
         guard dimension >= 0 && dimension < tensor.shape.count else {
-            throw ScheduleError("\(tensorName) has \(tensor.shape.count) dimensions; there is no dimension \(dimension)")
+            throw ScheduleError(.outOfRange, "\(tensorName) has \(tensor.shape.count) dimensions; there is no dimension \(dimension)")
         }
-        guard block >= 1 else { throw ScheduleError("block must be positive, got \(block)") }
+        guard block >= 1 else { throw ScheduleError(.outOfRange, "block must be positive, got \(block)") }
         if case .at(let consumer, _) = states[tensorName]?.location {
-            throw ScheduleError("\(tensorName) is computed inside \(consumer), which will read \(tensorName).packed instead; put pack before that compute_at")
+            throw ScheduleError(.wrongOrder, "\(tensorName) is computed inside \(consumer), which will read \(tensorName).packed instead; put pack before that compute_at")
         }
         let packed = tensorName + ".packed"
-        guard kernel.tensor(named: packed) == nil else { throw ScheduleError("\(tensorName) is already packed") }
+        guard kernel.tensor(named: packed) == nil else { throw ScheduleError(.alreadyApplied, "\(tensorName) is already packed") }
         let extent = tensor.shape[dimension]
         let blocks = (extent + block - 1) / block
         var shape = tensor.shape

@@ -20,10 +20,10 @@ public struct ScheduledKernel: Hashable, Sendable {
         for (index, step) in schedule.steps.enumerated() {
             do {
                 try apply(step)
-            } catch let error as ScheduleError {
-                throw ScheduleError(error.reason, step: step, at: index)
             } catch {
-                throw ScheduleError("\(error)", step: step, at: index)
+                var located = error
+                (located.step, located.stepIndex) = (step, index)
+                throw located
             }
         }
     }
@@ -35,7 +35,7 @@ public struct ScheduledKernel: Hashable, Sendable {
         kernel.stages.filter { tensorsRead(by: $0.value).contains(tensor) }.map(\.name)
     }
 
-    mutating func apply(_ step: Step) throws {
+    mutating func apply(_ step: Step) throws(ScheduleError) {
         switch step {
         case .split(let stage, let loop, let factors): try split(stage, loop, factors)
         case .reorder(let stage, let order): try reorder(stage, order)
@@ -45,7 +45,7 @@ public struct ScheduledKernel: Hashable, Sendable {
         case .parallel(let stage, let loop): try annotate(stage, loop, .parallel)
         case .unrollMaxStep(let stage, let maxStep):
             _ = try stageState(stage)
-            guard maxStep >= 0 else { throw ScheduleError("max_step must be at least 0, got \(maxStep)") }
+            guard maxStep >= 0 else { throw ScheduleError(.outOfRange, "max_step must be at least 0, got \(maxStep)") }
             states[stage]!.unrollMaxStep = maxStep
         case .computeAt(let stage, let consumer, let loop): try computeAt(stage, consumer, loop)
         case .computeRoot(let stage):
@@ -59,74 +59,74 @@ public struct ScheduledKernel: Hashable, Sendable {
         }
     }
 
-    func stageState(_ name: String) throws -> StageState {
+    func stageState(_ name: String) throws(ScheduleError) -> StageState {
         guard let state = states[name] else {
             let known = kernel.stages.map(\.name).joined(separator: ", ")
-            throw ScheduleError("no stage named \(name) (stages: \(known))")
+            throw ScheduleError(.unknownStage, "no stage named \(name) (stages: \(known))")
         }
         return state
     }
 
-    func loopIndex(_ state: StageState, _ stage: String, _ loop: String) throws -> Int {
+    func loopIndex(_ state: StageState, _ stage: String, _ loop: String) throws(ScheduleError) -> Int {
         guard let index = state.position(of: loop) else {
-            throw ScheduleError("stage \(stage) has no loop \(loop) (loops: \(state.loops.map(\.name).joined(separator: ", ")))")
+            throw ScheduleError(.unknownLoop, "stage \(stage) has no loop \(loop) (loops: \(state.loops.map(\.name).joined(separator: ", ")))")
         }
         return index
     }
 
     // MARK: Loop steps
 
-    private mutating func split(_ stage: String, _ loop: String, _ factors: [Int]) throws {
+    private mutating func split(_ stage: String, _ loop: String, _ factors: [Int]) throws(ScheduleError) {
         let state = try stageState(stage)
         let old = state.loops[try loopIndex(state, stage, loop)]
-        guard !factors.isEmpty else { throw ScheduleError("needs at least one factor") }
-        guard factors.allSatisfy({ $0 >= 1 }) else { throw ScheduleError("factors must be positive, got \(factors)") }
-        guard old.kind == .serial else { throw ScheduleError("loop \(loop) is already \(old.kind.rawValue); split before annotating") }
+        guard !factors.isEmpty else { throw ScheduleError(.outOfRange, "needs at least one factor") }
+        guard factors.allSatisfy({ $0 >= 1 }) else { throw ScheduleError(.outOfRange, "factors must be positive, got \(factors)") }
+        guard old.kind == .serial else { throw ScheduleError(.alreadyAnnotated, "loop \(loop) is already \(old.kind.rawValue); split before annotating") }
         states[stage]!.record(.split(loop, factors))
         retarget(stage, from: loop, to: "\(loop).\(factors.count)")
     }
 
-    private mutating func reorder(_ stage: String, _ order: [String]) throws {
+    private mutating func reorder(_ stage: String, _ order: [String]) throws(ScheduleError) {
         let state = try stageState(stage)
         let current = state.loops.map(\.name)
         guard Set(order) == Set(current), order.count == current.count else {
-            throw ScheduleError("order must name every loop of \(stage) once: \(current.joined(separator: ", ")); got \(order.joined(separator: ", "))")
+            throw ScheduleError(.invalidOrder, "order must name every loop of \(stage) once: \(current.joined(separator: ", ")); got \(order.joined(separator: ", "))")
         }
         states[stage]!.record(.reorder(order))
     }
 
-    private mutating func fuse(_ stage: String, _ loops: [String]) throws {
+    private mutating func fuse(_ stage: String, _ loops: [String]) throws(ScheduleError) {
         let state = try stageState(stage)
-        guard loops.count >= 2 else { throw ScheduleError("needs at least two loops") }
+        guard loops.count >= 2 else { throw ScheduleError(.invalidOrder, "needs at least two loops") }
         let first = try loopIndex(state, stage, loops[0])
         for (offset, name) in loops.enumerated() {
             let index = try loopIndex(state, stage, name)
-            guard index == first + offset else { throw ScheduleError("loops \(loops.joined(separator: ", ")) are not adjacent in that order") }
+            guard index == first + offset else { throw ScheduleError(.invalidOrder, "loops \(loops.joined(separator: ", ")) are not adjacent in that order") }
         }
         let fused = Array(state.loops[first..<(first + loops.count)])
-        guard Set(fused.map(\.isReduction)).count == 1 else { throw ScheduleError("cannot fuse a reduction loop with a spatial loop") }
+        guard Set(fused.map(\.isReduction)).count == 1 else { throw ScheduleError(.reductionLoop, "cannot fuse a reduction loop with a spatial loop") }
         if let annotated = fused.first(where: { $0.kind != .serial }) {
-            throw ScheduleError("loop \(annotated.name) is already \(annotated.kind.rawValue); fuse before annotating")
+            throw ScheduleError(.alreadyAnnotated, "loop \(annotated.name) is already \(annotated.kind.rawValue); fuse before annotating")
         }
         states[stage]!.record(.fuse(loops))
         let name = loops.joined(separator: "@")
         for loop in loops { retarget(stage, from: loop, to: name) }
     }
 
-    private mutating func annotate(_ stage: String, _ loop: String, _ kind: LoopKind) throws {
+    private mutating func annotate(_ stage: String, _ loop: String, _ kind: LoopKind) throws(ScheduleError) {
         let state = try stageState(stage)
         let target = state.loops[try loopIndex(state, stage, loop)]
-        guard target.kind == .serial else { throw ScheduleError("loop \(loop) is already \(target.kind.rawValue)") }
+        guard target.kind == .serial else { throw ScheduleError(.alreadyAnnotated, "loop \(loop) is already \(target.kind.rawValue)") }
         switch kind {
         case .vectorized:
-            guard !target.isReduction else { throw ScheduleError("loop \(loop) is a reduction loop") }
+            guard !target.isReduction else { throw ScheduleError(.reductionLoop, "loop \(loop) is a reduction loop") }
             if let other = state.loops.first(where: { $0.kind == .vectorized }) {
-                throw ScheduleError("stage \(stage) already vectorizes loop \(other.name)")
+                throw ScheduleError(.alreadyAnnotated, "stage \(stage) already vectorizes loop \(other.name)")
             }
         case .unrolled:
             break  // Extent limits are checked when lowering, where regions fix the extents.
         case .parallel:
-            guard !target.isReduction else { throw ScheduleError("loop \(loop) is a reduction loop; its iterations update the same values (use rfactor)") }
+            guard !target.isReduction else { throw ScheduleError(.reductionLoop, "loop \(loop) is a reduction loop; its iterations update the same values (use rfactor)") }
         case .serial: break
         }
         states[stage]!.record(.annotate(loop, kind))
@@ -139,12 +139,12 @@ public struct ScheduledKernel: Hashable, Sendable {
         }
     }
 
-    private mutating func storageOrder(_ stage: String, _ order: [String]) throws {
+    private mutating func storageOrder(_ stage: String, _ order: [String]) throws(ScheduleError) {
         _ = try stageState(stage)
-        guard stage != kernel.output.name else { throw ScheduleError("\(stage) is the kernel's output; its layout is the caller's") }
+        guard stage != kernel.output.name else { throw ScheduleError(.outputStage, "\(stage) is the kernel's output; its layout is the caller's") }
         let dimensions = kernel.stage(named: stage)!.indexVariables
         guard order.count == dimensions.count, Set(order) == Set(dimensions) else {
-            throw ScheduleError("order must name every dimension of \(stage) once: \(dimensions.joined(separator: ", ")); got \(order.joined(separator: ", "))")
+            throw ScheduleError(.invalidOrder, "order must name every dimension of \(stage) once: \(dimensions.joined(separator: ", ")); got \(order.joined(separator: ", "))")
         }
         let permutation = order.map { dimensions.firstIndex(of: $0)! }
         states[stage]!.storageOrder = permutation == Array(dimensions.indices) ? nil : permutation
@@ -165,31 +165,31 @@ public struct ScheduledKernel: Hashable, Sendable {
         for stage in kernel.stages {
             guard case .at(let consumer, let loop) = states[stage.name]?.location, let consumerState = states[consumer] else { continue }
             guard let position = consumerState.position(of: loop) else {
-                throw ScheduleError("compute_at: \(stage.name) is computed at loop \(loop) of \(consumer), which no longer exists")
+                throw ScheduleError(.computeLocationMissing, "compute_at: \(stage.name) is computed at loop \(loop) of \(consumer), which no longer exists")
             }
             if let vectorized = consumerState.loops[...position].first(where: { $0.kind == .vectorized }) {
                 let place = vectorized.name == loop ? "at \(consumer)'s vectorized loop \(loop)" : "at loop \(loop) of \(consumer), inside its vectorized loop \(vectorized.name)"
-                throw ScheduleError("compute_at: \(stage.name) is computed \(place); each vector lane would need its own \(stage.name) "
+                throw ScheduleError(.insideVectorizedLoop, "compute_at: \(stage.name) is computed \(place); each vector lane would need its own \(stage.name) "
                                     + "(compute it outside \(vectorized.name), or vectorize a loop inside \(loop))")
             }
         }
     }
 
-    private mutating func computeAt(_ stage: String, _ consumer: String, _ loop: String) throws {
+    private mutating func computeAt(_ stage: String, _ consumer: String, _ loop: String) throws(ScheduleError) {
         _ = try stageState(stage)
         let consumerState = try stageState(consumer)
-        guard stage != kernel.output.name else { throw ScheduleError("\(stage) is the kernel's output; it is computed at root") }
-        guard stage != consumer else { throw ScheduleError("a stage cannot be computed inside itself") }
+        guard stage != kernel.output.name else { throw ScheduleError(.outputStage, "\(stage) is the kernel's output; it is computed at root") }
+        guard stage != consumer else { throw ScheduleError(.invalidConsumer, "a stage cannot be computed inside itself") }
         let readers = consumers(of: stage)
-        guard readers.contains(consumer) else { throw ScheduleError("\(consumer) does not consume \(stage)") }
+        guard readers.contains(consumer) else { throw ScheduleError(.invalidConsumer, "\(consumer) does not consume \(stage)") }
         guard readers == [consumer] else {
-            throw ScheduleError("\(stage) is also consumed by \(readers.filter { $0 != consumer }.joined(separator: ", ")); it can only be computed inside its only consumer")
+            throw ScheduleError(.invalidConsumer, "\(stage) is also consumed by \(readers.filter { $0 != consumer }.joined(separator: ", ")); it can only be computed inside its only consumer")
         }
         _ = try loopIndex(consumerState, consumer, loop)
         // No cycles: the consumer must not itself be computed inside the stage.
         var at = consumer
         while case .at(let outer, _) = states[at]!.location {
-            guard outer != stage else { throw ScheduleError("\(consumer) is computed inside \(stage)") }
+            guard outer != stage else { throw ScheduleError(.invalidConsumer, "\(consumer) is computed inside \(stage)") }
             at = outer
         }
         states[stage]!.location = .at(consumer: consumer, loop: loop)
@@ -200,13 +200,13 @@ public struct ScheduledKernel: Hashable, Sendable {
         kernel.stages.map(\.name).first { if case .at(stage, _) = states[$0]?.location { true } else { false } }
     }
 
-    private mutating func computeInline(_ stage: String) throws {
+    private mutating func computeInline(_ stage: String) throws(ScheduleError) {
         _ = try stageState(stage)
-        guard stage != kernel.output.name else { throw ScheduleError("\(stage) is the kernel's output; it cannot be inlined") }
+        guard stage != kernel.output.name else { throw ScheduleError(.outputStage, "\(stage) is the kernel's output; it cannot be inlined") }
         let definition = kernel.stage(named: stage)!
-        guard definition.reduction == nil else { throw ScheduleError("\(stage) is a reduction; only elementwise stages can be inlined") }
+        guard definition.reduction == nil else { throw ScheduleError(.notElementwise, "\(stage) is a reduction; only elementwise stages can be inlined") }
         if let attached = stageComputed(inside: stage) {
-            throw ScheduleError("\(attached) is computed inside \(stage); move it first")
+            throw ScheduleError(.wrongOrder, "\(attached) is computed inside \(stage); move it first")
         }
         kernel.stages = kernel.stages.filter { $0.name != stage }.map { consumer in
             var consumer = consumer

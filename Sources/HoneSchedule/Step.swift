@@ -97,18 +97,77 @@ public struct Schedule: Hashable, Sendable {
     public static let `default` = Schedule()
 }
 
-/// A step that cannot be applied: names the step (by position and kind) and why.
+/// A step that cannot be applied, or a schedule that cannot be lowered:
+/// what kind of mistake it is, the step to blame (by position and kind) when
+/// there is one, and the reason, written for people.
 public struct ScheduleError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The mistake, for code that reacts to it (a search counting what it
+    /// rejects, tests); `reason` words it for people, with the names involved.
+    public enum Kind: Hashable, Sendable, CaseIterable {
+        /// The step names a stage, a loop or a tensor that does not exist
+        /// (at that point: earlier steps rename loops and add stages).
+        case unknownStage, unknownLoop, unknownTensor
+        /// A number in the step is out of range: a split, rfactor or pack
+        /// factor below 1 (or a split without factors), a dimension the
+        /// tensor does not have, a negative max_step.
+        case outOfRange
+        /// A reorder or storage_order that does not name every loop (or
+        /// dimension) once; a fuse of fewer than two loops, or of loops not
+        /// adjacent in the order given.
+        case invalidOrder
+        /// The loop is already vectorized, unrolled or parallel (split and
+        /// fuse come before annotations), or the stage already vectorizes
+        /// another loop.
+        case alreadyAnnotated
+        /// cache_write or rfactor after steps that changed the stage's loops:
+        /// they must come first.
+        case alreadyTransformed
+        /// The stage already has its cache stage or rfactor stage, or the
+        /// tensor is already packed.
+        case alreadyApplied
+        /// The step would break an earlier compute_at into the stage (the
+        /// producer would be computed where nothing reads it): it must come
+        /// before that compute_at.
+        case wrongOrder
+        /// A reduction loop where only spatial loops can go: vectorized,
+        /// parallel, or fused with a spatial loop.
+        case reductionLoop
+        /// rfactor of a spatial loop, or cache_write of a stage without a reduction.
+        case notAReduction
+        /// compute_inline of a reduction (only elementwise stages inline).
+        case notElementwise
+        /// The kernel's output is computed at root, in full, in the caller's
+        /// layout: it cannot be inlined, computed at a loop, packed or reordered in storage.
+        case outputStage
+        /// compute_at into a stage that does not read the producer, that is
+        /// not its only consumer, that is the producer itself, or that is
+        /// computed inside the producer.
+        case invalidConsumer
+        /// A stage is computed at a loop that later steps removed.
+        case computeLocationMissing
+        /// A stage is computed at (or inside) its consumer's vectorized loop,
+        /// whose body runs once for all lanes while each lane would need its
+        /// own region of the stage.
+        case insideVectorizedLoop
+        /// A vectorized loop of more than 64 iterations or an unrolled loop of
+        /// more than 512 (split it first).
+        case tooManyIterations
+    }
+
+    public var kind: Kind
+    /// The position of the step to blame (0-based), nil when the whole schedule is.
     public var stepIndex: Int?
     public var step: Step?
     public var reason: String
 
-    public init(_ reason: String, step: Step? = nil, at index: Int? = nil) {
+    public init(_ kind: Kind, _ reason: String, step: Step? = nil, at index: Int? = nil) {
+        self.kind = kind
         self.reason = reason
         self.step = step
         self.stepIndex = index
     }
 
+    /// `schedule step 2 (split on C): split: loop i is already parallel; split before annotating`.
     public var description: String {
         guard let step else { return "schedule: \(reason)" }
         let position = stepIndex.map { "step \($0 + 1) " } ?? ""

@@ -203,7 +203,7 @@ public final class Tuner {
                 continue
             }
             var candidate: Candidate?
-            if let trace = r.candidate.flatMap(CandidateTrace.init(json:)), let name = trace.sketch, let decisions = trace.decisions, let index = sketchIndex[name] {
+            if let trace = r.candidate, let name = trace.sketch, let decisions = trace.decisions, let index = sketchIndex[name] {
                 let c = Candidate(sketch: index, decisions: decisions)
                 if space.isWellFormed(c) && space.schedule(for: c) == schedule { candidate = c }
             }
@@ -301,12 +301,9 @@ public final class Tuner {
 
     private func record(_ result: MeasureResult, schedule: Schedule, candidate: Candidate?, strategy: String,
                         predicted: Float? = nil, at time: Date = Date()) -> MeasureRecord {
-        var r = MeasureRecord(kernel: task.identity, target: target, seed: task.seed, schedule: schedule,
-                              timing: result.timing, error: result.error, maxAbsError: result.maxAbsError ?? result.error?.maxAbsError,
-                              compileSeconds: result.phases.compiling > 0 ? result.phases.compiling : nil, timestamp: time)
-        r.candidate = CandidateTrace(sketch: candidate.map { space.sketches[$0.sketch].name }, decisions: candidate?.decisions,
-                                     strategy: strategy, predicted: predicted).json
-        return r
+        let trace = CandidateTrace(sketch: candidate.map { space.sketches[$0.sketch].name }, decisions: candidate?.decisions,
+                                   strategy: strategy, predicted: predicted)
+        return MeasureRecord(MeasureInput(task: task, schedule: schedule), result, target: target, candidate: trace, timestamp: time)
     }
 
     private func log(_ message: String) { onLog?(message) }

@@ -20,7 +20,7 @@ public struct TuningCurve: Sendable {
         var byStrategy: [String: [MeasureRecord]] = [:]
         var order: [String] = []
         for r in records {
-            let strategy = r.candidate.flatMap(CandidateTrace.init(json:))?.strategy ?? "measure"
+            let strategy = r.candidate?.strategy ?? "measure"
             guard strategy != "final" && strategy != "default" else { continue }
             if byStrategy[strategy] == nil { order.append(strategy) }
             byStrategy[strategy, default: []].append(r)

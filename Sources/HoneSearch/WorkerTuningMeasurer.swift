@@ -115,3 +115,15 @@ struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
 }
+
+extension WorkerTuningMeasurer {
+    /// Two compile workers when the machine has a core to spare (other
+    /// processes' load below the cores minus one), else one: on a busy
+    /// machine a second compiler only slows the first.
+    public static var idleCompileWorkers: Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var load = [0.0]
+        guard cores >= 2, getloadavg(&load, 1) == 1 else { return 1 }
+        return load[0] < Double(cores) - 1 ? 2 : 1
+    }
+}

@@ -29,7 +29,7 @@ struct FeaturesCommand: ParsableCommand {
             let kernel = try kernelOptions.load()
             let identity = KernelIdentity(kernel)
             let loaded = try RecordsLog.load(path: records)
-            for warning in loaded.warnings { printError("warning: \(warning)") }
+            printWarnings(loaded.warnings)
             let measured = loaded.records.filter { $0.kernel.key == identity.key && $0.seconds != nil }
             guard !measured.isEmpty else {
                 throw HoneError("\(records) has no measured record of \(identity) (kernel hash \(identity.hash.prefix(8)))")

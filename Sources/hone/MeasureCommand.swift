@@ -17,6 +17,8 @@ struct MeasureCommand: ParsableCommand {
                      hone run Kernels/gemm.hone --set M=256,N=256,K=256 --records gemm.jsonl
             """)
 
+    enum Defaults: TimingDefaults { static let repeats = 3 }
+
     @OptionGroup var kernelOptions: KernelOptions
 
     @Option(help: "How many random schedules to measure.")
@@ -25,69 +27,44 @@ struct MeasureCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The records file to append to (JSON Lines).", valueName: "file"))
     var records: String
 
-    @Option(help: "Seed of the random schedules.")
-    var seed: UInt64 = 1
-
     @Option(help: "Seed of the random inputs the candidates are checked on.")
     var inputSeed: UInt64 = 1
 
-    @Option(help: "Candidates per batch (records are flushed after each batch).")
-    var batch: Int = 16
-
-    @Option(help: "Threads for parallel loops (default: one per core).")
-    var threads: Int?
-
-    @Option(help: "Timed batches per candidate; the median is recorded.")
-    var repeats: Int = 3
-
-    @Option(help: "Each timed batch repeats the kernel until it lasts this long.")
-    var minRepeatMs: Double = 100
-
-    @Flag(help: "Evict the caches before every timed run.")
-    var flushCache = false
-
-    @Option(help: "Seconds a candidate may take to compile.")
-    var compileTimeout: Double = 30
+    @OptionGroup var batchOptions: BatchOptions
+    @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var timingOptions: TimingArguments<Defaults>
+    @OptionGroup var compileLimits: CompileLimitOptions
 
     @Option(help: "Seconds a candidate may always run (more when the best so far is slow: 100x its time).")
     var runTimeout: Double = 10
 
     @Option(help: ArgumentHelp("Test only: also measure the default schedule with each of these faults injected.",
-                               valueName: "fault,...", visibility: .hidden))
-    var inject: String?
+                               valueName: "fault,...", visibility: .hidden),
+            transform: { text in
+                try text.split(separator: ",").map { name in
+                    guard let fault = Fault(rawValue: String(name)) else {
+                        throw ValidationError("unknown fault '\(name)'; expected one of \(Fault.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    return fault
+                }
+            })
+    var inject: [Fault]?
 
     func validate() throws {
         guard random >= 0 else { throw ValidationError("--random must not be negative") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
         var interrupted = false
-        var failure: Error?
-        try reportingErrors {
-            do {
-                interrupted = try measureAll()
-            } catch let error as ExitCode {
-                failure = error
-            }
-        }
-        if let failure { throw failure }
+        try reportingErrors { interrupted = try measureAll() }
         if interrupted { throw ExitCode(130) }
     }
 
     /// Returns whether the run was interrupted.
     private func measureAll() throws -> Bool {
-        _ = try kernelOptions.load()  // refuses a kernel too large for this machine before the worker allocates it
-        let task = try MeasureTask(path: kernelOptions.kernel, overrides: try kernelOptions.parsedOverrides(), seed: inputSeed)
-        let faults = try (inject ?? "").split(separator: ",").map { name -> Fault in
-            guard let fault = Fault(rawValue: String(name)) else {
-                throw HoneError("unknown fault '\(name)'; expected one of \(Fault.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return fault
-        }
-        let target = TargetInfo.current(threads: threads)
+        let task = try kernelOptions.task(seed: inputSeed)
+        let faults = inject ?? []
+        let target = threadOptions.target
         let log = RecordsLog(path: records)
         try log.prepare()
 
@@ -95,15 +72,15 @@ struct MeasureCommand: ParsableCommand {
         let source = stopOnInterrupt(stop)
         defer { source.cancel() }
 
-        let options = MeasureOptions(timing: TimingOptions(repeats: repeats, minRepeatSeconds: minRepeatMs / 1000, flushCache: flushCache),
-                                     threads: threads, compileTimeout: compileTimeout, runTimeoutFloor: runTimeout)
+        let options = MeasureOptions(timing: timingOptions.options, threads: threadOptions.threads,
+                                     compileTimeout: compileLimits.compileTimeout, runTimeoutFloor: runTimeout)
         let measurer = WorkerMeasurer(options: options, stopFlag: stop)
         measurer.log = { printError("  note: \($0)") }
         defer { measurer.shutDown() }
 
         print("\(task.identity) [\(task.identity.key)] on \(target)")
         print("measuring \(random) random schedule\(random == 1 ? "" : "s")\(faults.isEmpty ? "" : " and \(faults.count) injected fault\(faults.count == 1 ? "" : "s")"), appending to \(records)")
-        var generator = RandomScheduleGenerator(kernel: task.kernel, seed: seed)
+        var generator = RandomScheduleGenerator(kernel: task.kernel, seed: batchOptions.seed)
         var pending = faults.map { MeasureInput(task: task, schedule: .default, fault: $0) }
         pending += (0..<random).map { _ in MeasureInput(task: task, schedule: generator.next()) }
 
@@ -115,7 +92,7 @@ struct MeasureCommand: ParsableCommand {
         let start = Date()
         var index = 0
         while index < pending.count && !stop.isStopped {
-            let inputs = Array(pending[index ..< min(index + batch, pending.count)])
+            let inputs = Array(pending[index ..< min(index + batchOptions.batch, pending.count)])
             index += inputs.count
             var batchRecords: [MeasureRecord] = []
             for input in inputs {
@@ -139,7 +116,7 @@ struct MeasureCommand: ParsableCommand {
         }
         let elapsed = Date().timeIntervalSince(start)
         let errors = errorCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        print("measured \(done) candidate\(done == 1 ? "" : "s") in \(String(format: "%.1f", elapsed)) s: \(done - failed) ok, \(failed) error\(failed == 1 ? "" : "s")\(errors.isEmpty ? "" : " (\(errors))")"
+        print("measured \(done) candidate\(done == 1 ? "" : "s") in \(formatDuration(elapsed)): \(done - failed) ok, \(failed) error\(failed == 1 ? "" : "s")\(errors.isEmpty ? "" : " (\(errors))")"
             + (best.map { "; best \(formatDuration($0))" } ?? "") + (measurer.restarts > 0 ? "; worker restarted \(measurer.restarts)x" : ""))
         if stop.isStopped {
             printError("interrupted: \(done) measured candidate\(done == 1 ? " is" : "s are") in \(records)")

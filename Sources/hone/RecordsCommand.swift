@@ -61,7 +61,6 @@ struct RecordsCommand: ParsableCommand {
     }
 
     private func printBest(_ records: [MeasureRecord]) {
-        struct Group { var records: [MeasureRecord] = [] }
         var order: [String] = []
         var groups: [String: [MeasureRecord]] = [:]
         for r in records {
@@ -82,8 +81,4 @@ struct RecordsCommand: ParsableCommand {
             print("  \(best.scheduleJSON)")
         }
     }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

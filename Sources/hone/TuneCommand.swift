@@ -27,7 +27,7 @@ struct TuneCommand: ParsableCommand {
     var trials: Int = 200
 
     @Option(help: ArgumentHelp("Stop after this long (e.g. 90s, 10m, 1h; plain numbers are seconds).", valueName: "duration"))
-    var timeBudget: String?
+    var timeBudget: TimeBudget?
 
     @Option(help: ArgumentHelp("The records file (JSON Lines) to resume from and append to (default: tuned/NAME.jsonl).", valueName: "file"))
     var records: String?
@@ -42,22 +42,15 @@ struct TuneCommand: ParsableCommand {
     var curveOut: String?
 
     @Option(help: "Search strategy: evolutionary (model-guided) or random (the ablation baseline).")
-    var strategy: String = "evolutionary"
+    var strategy: TuningOptions.Strategy = .evolutionary
 
-    @Option(help: "Seed of the search.")
-    var seed: UInt64 = 1
-
-    @Option(help: "Threads for parallel loops (default: one per core).")
-    var threads: Int?
-
-    @Option(help: "Candidates measured between two trainings of the cost model.")
-    var batch: Int = 16
+    @OptionGroup var batchOptions: BatchOptions
 
     @Option(help: "Population of the evolutionary search.")
     var population: Int = 512
 
-    @Option(help: "Seconds a candidate may take to compile.")
-    var compileTimeout: Double = 30
+    @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var compileLimits: CompileLimitOptions
 
     @Option(help: ArgumentHelp("Worker processes that compile a batch in parallel; timing is always one candidate at a time "
                                + "(default: 2 when a second core is idle, else 1).", valueName: "n"))
@@ -65,16 +58,8 @@ struct TuneCommand: ParsableCommand {
 
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard population >= 8 else { throw ValidationError("--population must be at least 8") }
         if let compileWorkers, !(1...8).contains(compileWorkers) { throw ValidationError("--compile-workers must be between 1 and 8") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        guard TuningOptions.Strategy(rawValue: strategy) != nil else {
-            throw ValidationError("--strategy must be one of: \(TuningOptions.Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let timeBudget, parseDuration(timeBudget) == nil {
-            throw ValidationError("--time-budget: '\(timeBudget)' is not a duration (e.g. 90s, 10m, 1h)")
-        }
     }
 
     func run() throws {
@@ -85,8 +70,8 @@ struct TuneCommand: ParsableCommand {
 
     /// Returns whether the run was interrupted.
     private func tune() throws -> Bool {
-        let kernel = try kernelOptions.load()
-        let task = try MeasureTask(path: kernelOptions.kernel, overrides: try kernelOptions.parsedOverrides(), seed: 1)
+        let task = try kernelOptions.task(seed: 1)
+        let kernel = task.kernel
         let name = kernel.name
         let recordsPath = records ?? "tuned/\(name).jsonl"
         let objectPath = output ?? "tuned/\(name).o"
@@ -95,15 +80,15 @@ struct TuneCommand: ParsableCommand {
         let curvePath = curveOut ?? "tuned/\(name).curve.svg"
         for path in [recordsPath, objectPath, schedulePath, curvePath] { try createParentFolder(of: path) }
 
-        let threadCount = threads ?? OpenMP.threadCount
-        let target = TargetInfo.current(threads: threads)
+        let target = threadOptions.target
+        let threadCount = target.threads
         let space = SearchSpace(kernel: kernel, vectorLanes: HostTarget.host.float32Lanes, threads: threadCount)
         var options = TuningOptions(trials: trials)
-        options.strategy = TuningOptions.Strategy(rawValue: strategy)!
-        options.seed = seed
-        options.batchSize = batch
+        options.strategy = strategy
+        options.seed = batchOptions.seed
+        options.batchSize = batchOptions.batch
         options.population = population
-        options.timeBudget = timeBudget.flatMap(parseDuration)
+        options.timeBudget = timeBudget?.seconds
         let flops = Double(max(KernelCost(kernel).flops, 1))
         options.measureDefaultFirst = flops <= 1e8
 
@@ -112,15 +97,14 @@ struct TuneCommand: ParsableCommand {
         defer { source.cancel() }
 
         // Two workers compile a batch on two cores; one candidate at a time is timed.
-        let workers = (0..<(compileWorkers ?? idleCompileWorkers())).map { _ in
-            WorkerMeasurer(options: MeasureOptions(threads: threads, compileTimeout: compileTimeout), stopFlag: stop)
+        let workers = (0..<(compileWorkers ?? WorkerTuningMeasurer.idleCompileWorkers)).map { _ in
+            WorkerMeasurer(options: MeasureOptions(threads: threadOptions.threads, compileTimeout: compileLimits.compileTimeout), stopFlag: stop)
         }
         for w in workers { w.log = { printError("  note: \($0)") } }
         defer { for w in workers { w.shutDown() } }
-        let worker = workers[0]
         let measurer = WorkerTuningMeasurer(workers: workers, task: task, threads: threadCount)
         let store = RecordsFileStore(path: recordsPath)
-        let model = TreeSearchModel(seed: seed, threads: threadCount)
+        let model = TreeSearchModel(seed: batchOptions.seed, threads: threadCount)
         let tuner = Tuner(space: space, task: task, target: target, measurer: measurer, store: store, model: model, options: options)
 
         let progress = ProgressLine(planned: trials, budget: options.timeBudget, flops: flops)
@@ -129,7 +113,7 @@ struct TuneCommand: ParsableCommand {
         tuner.onLog = { progress.log($0) }
 
         print("tuning \(task.identity) on \(target): \(space.sketches.count) sketch\(space.sketches.count == 1 ? "" : "es"), "
-              + "\(options.strategy.rawValue) search, \(trials) trials\(options.timeBudget.map { " or \(formatElapsed($0))" } ?? ""), "
+              + "\(options.strategy.rawValue) search, \(trials) trials\(options.timeBudget.map { " or \(formatDuration($0))" } ?? ""), "
               + "\(workers.count) compile worker\(workers.count == 1 ? "" : "s"); records: \(recordsPath)")
         fflush(nil)
         let result = try tuner.run(stop: stop)
@@ -139,22 +123,7 @@ struct TuneCommand: ParsableCommand {
         guard let best = result.best, var bestSchedule = try? best.schedule(), var bestSeconds = best.seconds else {
             throw HoneError("no candidate was measured successfully (\(result.errors) errors); see \(recordsPath)")
         }
-        var defaultSeconds = try? RecordsLog.load(path: recordsPath).records.first {
-            $0.kernel.key == task.identity.key && $0.target == target && $0.candidate.flatMap(CandidateTrace.init(json:))?.strategy == "default"
-                && $0.seconds != nil
-        }?.seconds
-        if defaultSeconds == nil && !stop.isStopped {
-            // One run after the verification run: the default schedule is slow, and only its order of magnitude matters here.
-            worker.options.timing = TimingOptions(warmupRuns: 0, repeats: 1, minRepeatSeconds: 0)
-            worker.options.slowFactor = 1e9
-            if let measured = worker.measure(MeasureInput(task: task, schedule: .default)) {
-                var record = MeasureRecord(MeasureInput(task: task, schedule: .default), measured, target: target)
-                record.candidate = CandidateTrace(sketch: nil, decisions: nil, strategy: "default").json
-                try RecordsLog(path: recordsPath).append([record])
-                defaultSeconds = measured.seconds
-            }
-        }
-
+        let defaultSeconds = try defaultScheduleSeconds(task, target: target, records: store.log, worker: workers[0], stop: stop)
         if let defaultSeconds, defaultSeconds < bestSeconds {
             // Nothing the search measured beat the default schedule: ship the default.
             print("no candidate beat the default schedule (\(formatDuration(defaultSeconds)) against \(formatDuration(bestSeconds))); writing the default")
@@ -162,7 +131,7 @@ struct TuneCommand: ParsableCommand {
         }
 
         // The outputs: schedule with provenance, object and header, curve.
-        try writeSchedule(bestSchedule, seconds: bestSeconds, kernel: kernel, target: target, to: schedulePath)
+        try write(tunedScheduleFile(bestSchedule, seconds: bestSeconds, kernel: kernel, target: target), to: schedulePath)
         let compiler = try Compiler()
         let nest = try lower(kernel, schedule: bestSchedule)
         try compiler.writeObject(nest, to: objectPath)
@@ -175,34 +144,16 @@ struct TuneCommand: ParsableCommand {
         let t = result.time
         print("best: \(formatDuration(bestSeconds)), \(String(format: "%.1f", flops / bestSeconds / 1e9)) GFLOP/s"
               + (defaultSeconds.map { String(format: ", %.1fx the default schedule (%@)", $0 / bestSeconds, formatDuration($0)) } ?? ""))
-        print("measured \(result.trials) candidates (\(result.errors) errors) in \(formatElapsed(t.total)): "
+        print("measured \(result.trials) candidates (\(result.errors) errors) in \(formatDuration(t.total)): "
               + String(format: "%.2f trials/s", Double(result.trials) / max(t.total, 1e-9)))
-        print("time: measure \(formatElapsed(t.measuring)) (compile \(formatElapsed(t.compiling)) on \(workers.count) worker\(workers.count == 1 ? "" : "s"), "
-              + "run \(formatElapsed(t.running)), verify \(formatElapsed(t.verifying))), search \(formatElapsed(t.searching)), train \(formatElapsed(t.training))")
+        print("time: measure \(formatDuration(t.measuring)) (compile \(formatDuration(t.compiling)) on \(workers.count) worker\(workers.count == 1 ? "" : "s"), "
+              + "run \(formatDuration(t.running)), verify \(formatDuration(t.verifying))), search \(formatDuration(t.searching)), train \(formatDuration(t.training))")
         print("wrote \(schedulePath), \(objectPath), \(headerPath), \(curvePath)")
         print("link: cc -O2 main.c \(objectPath) -lm\(usesOpenMP ? " -fopenmp" : "")   (declarations in \(headerPath))")
         if result.interrupted {
             printError("interrupted: \(result.trials) candidates measured this run are in \(recordsPath); the best so far was written")
         }
         return result.interrupted
-    }
-
-    private func writeSchedule(_ schedule: Schedule, seconds: Double, kernel: Kernel, target: TargetInfo, to path: String) throws {
-        let steps = schedule.json().split(separator: "\n").dropFirst().dropLast().joined(separator: "\n")
-        let parameters = kernel.parameters.map { "\"\($0.name)\": \($0.value)" }.joined(separator: ", ")
-        let date = ISO8601DateFormatter().string(from: Date())
-        let text = """
-            {
-              "generated_by": "hone tune \(honeVersion)",
-              "date": "\(date)",
-              "kernel": {"name": "\(kernel.name)", "parameters": {\(parameters)}},
-              "target": {"cpu": "\(target.cpu)", "features_hash": "\(target.featuresHash)", "threads": \(target.threads)},
-              "median_s": \(seconds),
-            \(steps)
-            }
-
-            """
-        try write(text, to: path)
     }
 }
 
@@ -256,7 +207,7 @@ private final class ProgressLine {
         var left = Double(planned - measured) / max(rate, 1e-9)
         if let budget { left = min(left, budget - elapsed) }
         let line = "[\(measured)/\(planned)] best \(best.map { "\(formatDuration($0)) \(gflops($0)) GFLOP/s" } ?? "-")  "
-            + String(format: "%.1f trials/s", rate) + "  \(formatElapsed(max(left, 0))) left"
+            + String(format: "%.1f trials/s", rate) + "  \(formatDuration(max(left, 0))) left"
         FileHandle.standardOutput.write(Data(("\r" + line.padding(toLength: max(line.count, lastLength), withPad: " ", startingAt: 0)).utf8))
         lastLength = line.count
     }
@@ -266,29 +217,6 @@ private final class ProgressLine {
         FileHandle.standardOutput.write(Data(("\r" + String(repeating: " ", count: lastLength) + "\r").utf8))
         lastLength = 0
     }
-}
-
-/// Two compile workers when the machine has a core to spare (other
-/// processes' load below the cores minus one), else one: on a busy
-/// machine a second compiler only slows the first.
-private func idleCompileWorkers() -> Int {
-    let cores = ProcessInfo.processInfo.activeProcessorCount
-    var load = [0.0]
-    guard cores >= 2, getloadavg(&load, 1) == 1 else { return 1 }
-    return load[0] < Double(cores) - 1 ? 2 : 1
-}
-
-/// "90s", "10m", "1h", "1.5h" or plain seconds.
-func parseDuration(_ text: String) -> Double? {
-    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
-    if let unit = text.last, let scale = units[unit] { return Double(text.dropLast()).flatMap { $0 > 0 ? $0 * scale : nil } }
-    return Double(text).flatMap { $0 > 0 ? $0 : nil }
-}
-
-func formatElapsed(_ s: Double) -> String {
-    if s >= 3600 { return String(format: "%dh%02dm", Int(s) / 3600, Int(s) % 3600 / 60) }
-    if s >= 60 { return String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60) }
-    return String(format: "%.1f s", s)
 }
 
 private func createParentFolder(of path: String) throws {

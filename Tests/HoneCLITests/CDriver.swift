@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Hone
+import HoneTestSupport
 
 // Running objects from `hone compile` in a C program: a generated driver
 // reads each input from NAME.bin and writes the output to NAME.bin.
@@ -42,4 +43,26 @@ func readRawValues(_ url: URL, _ type: ScalarType, count: Int) throws -> [Double
     let buffer = TensorBuffer(type: type, shape: [count])
     data.withUnsafeBytes { buffer.pointer.copyMemory(from: $0.baseAddress!, byteCount: data.count) }
     return buffer.values()
+}
+
+/// Links the C driver of `kernel` with `object` in `directory` (`cc FLAGS
+/// driver.c OBJECT -lm`), runs it (after `environment` settings such as
+/// OMP_NUM_THREADS=3) on inputs made from `seed`, and compares the output it
+/// wrote with the interpreter's.
+func runCDriver(_ kernel: Kernel, object: String, in directory: URL, seed: UInt64, flags: [String] = ["-O1"],
+                environment: [String] = []) throws -> Comparison {
+    try cDriverSource(for: kernel).write(to: directory.appendingPathComponent("driver.c"), atomically: true, encoding: .utf8)
+    let cc = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["cc"] + flags + ["driver.c", object, "-lm", "-o", "driver"], in: directory)
+    try #require(cc.status == 0, "cc failed: \(cc.stderr)")
+
+    let inputs = makeInputs(for: kernel, seed: seed)
+    for tensor in kernel.inputs {
+        try writeRawValues(inputs[tensor.name]!, tensor.type, to: directory.appendingPathComponent("\(tensor.name).bin"))
+    }
+    let run = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), environment + [directory.appendingPathComponent("driver").path], in: directory)
+    try #require(run.status == 0, "driver failed: \(run.stderr)")
+
+    let output = kernel.output
+    let actual = try readRawValues(directory.appendingPathComponent("\(output.name).bin"), output.type, count: output.elementCount)
+    return compare(actual: actual, expected: try Interpreter.evaluate(kernel, inputs: inputs), type: output.type)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Hone
+import HoneTestSupport
 
 /// Objects whose schedules have parallel loops call libgomp: the header says
 /// to link with -fopenmp, and a C program linked that way computes what the
@@ -30,34 +31,19 @@ import Testing
 func parallelObjectLinksWithOpenMPAndMatchesTheInterpreter(name: String, overrides: String, schedule: String) throws {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let kernel = try Kernel.load(path: kernelPath(name), overrides: try parseParameterOverrides(overrides))
+    let kernel = try Kernel.load(path: ShippedKernels.path(name), overrides: try parseParameterOverrides(overrides))
     let schedulePath = directory.appendingPathComponent("schedule.json").path
     try schedule.write(toFile: schedulePath, atomically: true, encoding: .utf8)
 
     let object = directory.appendingPathComponent("\(name).o").path
-    let compile = try hone("compile", kernelPath(name), "--set", overrides, "--schedule", schedulePath, "-o", object)
+    let compile = try hone("compile", ShippedKernels.path(name), "--set", overrides, "--schedule", schedulePath, "-o", object)
     try #require(compile.status == 0, "hone compile failed: \(compile.stderr)")
     let header = try String(contentsOf: directory.appendingPathComponent("\(name).h"), encoding: .utf8)
     #expect(header.contains("-fopenmp"), "\(header)")
     let symbols = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["nm", "-u", object])
     #expect(symbols.stdout.contains("GOMP_parallel"), "the object should call libgomp: \(symbols.stdout)")
 
-    try cDriverSource(for: kernel).write(to: directory.appendingPathComponent("driver.c"), atomically: true, encoding: .utf8)
-    let cc = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
-                            ["cc", "-O1", "driver.c", "\(name).o", "-fopenmp", "-lm", "-o", "driver"], in: directory)
-    try #require(cc.status == 0, "cc failed: \(cc.stderr)")
-
-    let inputs = makeInputs(for: kernel, seed: 11)
-    for tensor in kernel.inputs {
-        try writeRawValues(inputs[tensor.name]!, tensor.type, to: directory.appendingPathComponent("\(tensor.name).bin"))
-    }
-    let run = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["OMP_NUM_THREADS=3", directory.appendingPathComponent("driver").path],
-                             in: directory)
-    try #require(run.status == 0, "driver failed: \(run.stderr)")
-
-    let output = kernel.output
-    let actual = try readRawValues(directory.appendingPathComponent("\(output.name).bin"), output.type, count: output.elementCount)
-    let expected = try Interpreter.evaluate(kernel, inputs: inputs)
-    let comparison = compare(actual: actual, expected: expected, type: output.type)
+    let comparison = try runCDriver(kernel, object: "\(name).o", in: directory, seed: 11, flags: ["-O1", "-fopenmp"],
+                                    environment: ["OMP_NUM_THREADS=3"])
     #expect(comparison.passed, "\(comparison)")
 }

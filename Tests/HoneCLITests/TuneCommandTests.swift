@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Hone
+import HoneTestSupport
 
 /// `hone tune` end to end: a small kernel tuned, written, linked from C,
 /// resumed, interrupted.
@@ -8,7 +9,7 @@ import Testing
     static let overrides = "M=64,N=72,K=64"
 
     func tune(_ directory: URL, _ extra: [String] = []) throws -> ProcessResult {
-        try runProcess(try honeExecutable(), ["tune", kernelPath("gemm"), "--set", Self.overrides, "--trials", "24", "--batch", "8",
+        try runProcess(try honeExecutable(), ["tune", ShippedKernels.path("gemm"), "--set", Self.overrides, "--trials", "24", "--batch", "8",
                                               "--population", "64", "--records", "r.jsonl", "-o", "gemm.o",
                                               "--schedule-out", "best.json", "--curve-out", "curve.svg"] + extra, in: directory)
     }
@@ -17,7 +18,7 @@ import Testing
         try RecordsLog.load(path: directory.appendingPathComponent("r.jsonl").path).records
     }
 
-    func strategy(_ r: MeasureRecord) -> String? { r.candidate.flatMap(CandidateTrace.init(json:))?.strategy }
+    func strategy(_ r: MeasureRecord) -> String? { r.candidate?.strategy }
 
     @Test func tunesWritesALinkableObjectAndResumes() throws {
         let directory = try temporaryDirectory()
@@ -38,18 +39,8 @@ import Testing
         #expect(best < defaultTime)
         let schedule = try Schedule.load(path: directory.appendingPathComponent("best.json").path)
         #expect(!schedule.steps.isEmpty)
-        let kernel = try Kernel.load(path: kernelPath("gemm"), overrides: try parseParameterOverrides(Self.overrides))
-        try cDriverSource(for: kernel).write(to: directory.appendingPathComponent("driver.c"), atomically: true, encoding: .utf8)
-        let cc = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["cc", "-O1", "driver.c", "gemm.o", "-lm", "-fopenmp", "-o", "driver"], in: directory)
-        try #require(cc.status == 0, "cc failed: \(cc.stderr)")
-        let inputs = makeInputs(for: kernel, seed: 3)
-        for tensor in kernel.inputs {
-            try writeRawValues(inputs[tensor.name]!, tensor.type, to: directory.appendingPathComponent("\(tensor.name).bin"))
-        }
-        let run = try runProcess(directory.appendingPathComponent("driver"), [], in: directory)
-        try #require(run.status == 0, "driver failed: \(run.stderr)")
-        let actual = try readRawValues(directory.appendingPathComponent("C.bin"), .f32, count: kernel.output.elementCount)
-        #expect(compare(actual: actual, expected: try Interpreter.evaluate(kernel, inputs: inputs), type: .f32).passed)
+        let kernel = try Kernel.load(path: ShippedKernels.path("gemm"), overrides: try parseParameterOverrides(Self.overrides))
+        #expect(try runCDriver(kernel, object: "gemm.o", in: directory, seed: 3, flags: ["-O1", "-fopenmp"]).passed)
 
         // A second run resumes: nothing the first measured is measured again.
         let searched = { (records: [MeasureRecord]) in records.filter { self.strategy($0) == "evolutionary" }.map(\.scheduleJSON) }
@@ -67,7 +58,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let process = Process()
         process.executableURL = try honeExecutable()
-        process.arguments = ["tune", kernelPath("gemm"), "--set", Self.overrides, "--trials", "400", "--batch", "4", "--population", "64",
+        process.arguments = ["tune", ShippedKernels.path("gemm"), "--set", Self.overrides, "--trials", "400", "--batch", "4", "--population", "64",
                              "--records", "r.jsonl", "-o", "gemm.o", "--schedule-out", "best.json", "--curve-out", "curve.svg"]
         process.currentDirectoryURL = directory
         process.standardOutput = FileHandle.nullDevice
@@ -89,7 +80,7 @@ import Testing
     func kernelsTooLargeForTheMachineAreRefusedClearly(command: String) throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        var arguments = [command, kernelPath("gemm"), "--set", "M=100000,N=100000,K=100000"]
+        var arguments = [command, ShippedKernels.path("gemm"), "--set", "M=100000,N=100000,K=100000"]
         if command == "compile" { arguments += ["-o", "big.o"] }
         let result = try runProcess(try honeExecutable(), arguments, in: directory)
         #expect(result.status == 1)

@@ -1,5 +1,6 @@
 import Testing
 @testable import Hone
+import HoneTestSupport
 
 /// Vector accesses that need no gather: dense rows read through one fused
 /// loop, clamped (padding) indices, and strided reads of a stack tile.

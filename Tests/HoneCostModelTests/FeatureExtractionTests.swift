@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Hone
+import HoneTestSupport
 
 // Per-store features on hand-built loop nests with counts worked out by hand.
 
@@ -132,14 +133,7 @@ private let gemmNest: LoopNest = {
 @Test func partitionedTilesAreNotCountedTwice() throws {
     // 10 x 10 x 10 gemm with tiles that do not divide 10: lowering may copy
     // stores into a fast and a guarded version; their rows add up to the work.
-    let kernel = try Kernel.parse("""
-        kernel gemm
-        param M = 10, N = 10, K = 10
-        input  A: f32[M, K]
-        input  B: f32[K, N]
-        output C: f32[M, N]
-        C[i, j] = sum(k < K) A[i, k] * B[k, j]
-        """)
+    let kernel = try ShippedKernels.load("gemm", ["M": 10, "N": 10, "K": 10])
     for schedule in [
         Schedule([.split(stage: "C", loop: "i", factors: [4])]),
         Schedule([.split(stage: "C", loop: "i", factors: [4]), .split(stage: "C", loop: "j", factors: [3]),

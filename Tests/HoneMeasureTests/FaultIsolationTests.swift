@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Hone
+import HoneTestSupport
 
 /// A worker-backed measurer with short timeouts for tests.
 private func testMeasurer() throws -> WorkerMeasurer {

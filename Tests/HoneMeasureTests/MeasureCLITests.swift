@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Hone
+import HoneTestSupport
 
 private let quick = ["--repeats", "1", "--min-repeat-ms", "1", "--compile-timeout", "10", "--run-timeout", "2"]
 
@@ -8,7 +9,7 @@ private let quick = ["--repeats", "1", "--min-repeat-ms", "1", "--compile-timeou
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let records = directory.appendingPathComponent("gemm.jsonl").path
-    let measured = try hone(["measure", kernelPath("gemm"), "--set", "M=16,N=16,K=8", "--random", "3", "--records", records, "--batch", "2"] + quick)
+    let measured = try hone(["measure", ShippedKernels.path("gemm"), "--set", "M=16,N=16,K=8", "--random", "3", "--records", records, "--batch", "2"] + quick)
     #expect(measured.status == 0, "\(measured.stderr)")
     #expect(measured.stdout.contains("measured 3 candidates"), "\(measured.stdout)")
     let loaded = try RecordsLog.load(path: records)
@@ -23,11 +24,11 @@ private let quick = ["--repeats", "1", "--min-repeat-ms", "1", "--compile-timeou
     #expect(best.stdout.contains("{\"steps\":"))
 
     guard loaded.records.contains(where: { $0.seconds != nil }) else { return }  // every candidate failed: nothing to apply
-    let run = try hone(["run", kernelPath("gemm"), "--set", "M=16,N=16,K=8", "--records", records, "--repeats", "1", "--min-repeat-ms", "1"])
+    let run = try hone(["run", ShippedKernels.path("gemm"), "--set", "M=16,N=16,K=8", "--records", records, "--repeats", "1", "--min-repeat-ms", "1"])
     #expect(run.status == 0, "\(run.stderr)")
     #expect(run.stdout.contains("PASS"))
     #expect(run.stderr.contains("using the best of 3 records"), "\(run.stderr)")
-    let ir = try hone(["ir", kernelPath("gemm"), "--set", "M=16,N=16,K=8", "--records", records])
+    let ir = try hone(["ir", ShippedKernels.path("gemm"), "--set", "M=16,N=16,K=8", "--records", records])
     #expect(ir.status == 0, "\(ir.stderr)")
     #expect(ir.stdout.contains("func gemm("))
 }
@@ -36,18 +37,18 @@ private let quick = ["--repeats", "1", "--min-repeat-ms", "1", "--compile-timeou
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let records = directory.appendingPathComponent("r.jsonl").path
-    let kernel = try Kernel.load(path: kernelPath("gemm"), overrides: ["M": 16, "N": 16, "K": 8])
+    let kernel = try Kernel.load(path: ShippedKernels.path("gemm"), overrides: ["M": 16, "N": 16, "K": 8])
     let record = MeasureRecord(kernel: KernelIdentity(kernel), target: TargetInfo.current(), seed: 1, schedule: .default,
                                timing: Timing(samples: [1e-5], number: 1), error: nil)
     try RecordsLog(path: records).append([record])
-    let otherSize = try hone(["ir", kernelPath("gemm"), "--set", "M=32,N=16,K=8", "--records", records])
+    let otherSize = try hone(["ir", ShippedKernels.path("gemm"), "--set", "M=32,N=16,K=8", "--records", records])
     #expect(otherSize.status == 1)
     #expect(otherSize.stderr.contains("has no successful record for gemm M=32 N=16 K=8"), "\(otherSize.stderr)")
     #expect(otherSize.stderr.contains("other parameters: gemm M=16 N=16 K=8"), "\(otherSize.stderr)")
-    let otherThreads = try hone(["ir", kernelPath("gemm"), "--set", "M=16,N=16,K=8", "--records", records, "--threads", "7"])
+    let otherThreads = try hone(["ir", ShippedKernels.path("gemm"), "--set", "M=16,N=16,K=8", "--records", records, "--threads", "7"])
     #expect(otherThreads.status == 1)
     #expect(otherThreads.stderr.contains("7 threads"), "\(otherThreads.stderr)")
-    let both = try hone(["ir", kernelPath("gemm"), "--records", records, "--schedule", "x.json"])
+    let both = try hone(["ir", ShippedKernels.path("gemm"), "--records", records, "--schedule", "x.json"])
     #expect(both.status != 0)
     #expect(both.stderr.contains("mutually exclusive"), "\(both.stderr)")
 }
@@ -56,7 +57,7 @@ private let quick = ["--repeats", "1", "--min-repeat-ms", "1", "--compile-timeou
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let records = directory.appendingPathComponent("f.jsonl").path
-    let result = try hone(["measure", kernelPath("gemm"), "--set", "M=8,N=8,K=8", "--random", "1", "--records", records,
+    let result = try hone(["measure", ShippedKernels.path("gemm"), "--set", "M=8,N=8,K=8", "--random", "1", "--records", records,
                            "--inject", "out_of_bounds_write,wrong_answer,arithmetic_trap"] + quick)
     #expect(result.status == 0, "\(result.stderr)")
     let loaded = try RecordsLog.load(path: records)
@@ -70,7 +71,7 @@ private let quick = ["--repeats", "1", "--min-repeat-ms", "1", "--compile-timeou
     let records = directory.appendingPathComponent("i.jsonl").path
     let process = Process()
     process.executableURL = try honeExecutable()
-    process.arguments = ["measure", kernelPath("gemm"), "--set", "M=16,N=16,K=8", "--random", "1000", "--records", records, "--batch", "1"] + quick
+    process.arguments = ["measure", ShippedKernels.path("gemm"), "--set", "M=16,N=16,K=8", "--random", "1000", "--records", records, "--batch", "1"] + quick
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -2,13 +2,16 @@ import Foundation
 import Testing
 @testable import Hone
 @testable import HoneMeasure
+import HoneTestSupport
 
 private func sampleRecord(_ i: Int, kernel: KernelIdentity, target: TargetInfo, seconds: Double? = nil) -> MeasureRecord {
     let schedule = Schedule([.split(stage: "C", loop: "i", factors: [i % 7 + 1]), .vectorize(stage: "C", loop: "j")])
     if let seconds {
-        return MeasureRecord(kernel: kernel, target: target, seed: 1, schedule: schedule,
-                             timing: Timing(samples: [seconds, seconds * 1.01, seconds * 0.99], number: 4), error: nil,
-                             maxAbsError: 1e-6, compileSeconds: 0.02)
+        var record = MeasureRecord(kernel: kernel, target: target, seed: 1, schedule: schedule,
+                                   timing: Timing(samples: [seconds, seconds * 1.01, seconds * 0.99], number: 4), error: nil,
+                                   maxAbsError: 1e-6, compileSeconds: 0.02)
+        record.candidate = CandidateTrace(sketch: "tiles", decisions: [[i % 7 + 1], [0]], strategy: "random", predicted: 0.5)
+        return record
     }
     return MeasureRecord(kernel: kernel, target: target, seed: 1, schedule: schedule, timing: nil,
                          error: MeasureError(.runtimeCrash, "SIGSEGV \"quoted\"\nsecond line \u{1} é ✓"))
@@ -34,6 +37,7 @@ private let target = TargetInfo(cpu: "znver4", featuresHash: "feedfacecafebeef",
         #expect(a.error == b.error)
         #expect(try a.schedule() == b.schedule())
         #expect(a.compileSeconds == b.compileSeconds)
+        #expect(a.candidate == b.candidate)
     }
     let text = try String(contentsOfFile: path, encoding: .utf8)
     #expect(text.hasPrefix("{\"format\":1,\"hone_version\":"))
@@ -119,6 +123,110 @@ private let target = TargetInfo(cpu: "znver4", featuresHash: "feedfacecafebeef",
     #expect(loaded.best(for: identity, target: target)?.line == 1)
 }
 
+/// Lines written by an earlier Hone (taken from a tuning run's records):
+/// every optional field, a candidate with a model score, an error with its
+/// numbers, parameters not in name order.
+private let fixtureLines = [
+    #"{"format":1,"hone_version":"0.1.0","timestamp":"2026-11-28T10:49:06.901Z","kernel":{"name":"blur3x3","hash":"32ac911353198aa9","parameters":{"H":2046,"W":2046}},"target":{"cpu":"sapphirerapids","features_hash":"bae63ffd99678ead","threads":2},"seed":1,"schedule":{"steps":[{"factors":[2],"kind":"split","loop":"y","stage":"blur_x"},{"factors":[16],"kind":"split","loop":"x","stage":"blur_x"},{"kind":"reorder","order":["y.0","x.0","y.1","x.1"],"stage":"blur_x"},{"factors":[8],"kind":"split","loop":"y","stage":"blur_y"},{"factors":[4],"kind":"split","loop":"x","stage":"blur_y"},{"kind":"reorder","order":["y.0","x.0","y.1","x.1"],"stage":"blur_y"},{"consumer":"blur_y","kind":"compute_at","loop":"y.1","stage":"blur_x"},{"kind":"vectorize","loop":"x.1","stage":"blur_x"},{"kind":"parallel","loop":"y.0","stage":"blur_y"},{"kind":"vectorize","loop":"x.1","stage":"blur_y"}]},"candidate":{"decisions":[[2],[16],[1],[8],[4],[1],[4]],"predicted":1.7697107,"sketch":"tiled stages","strategy":"evolutionary"},"result":{"median_s":0.015388214,"min_s":0.015307574000000001,"spread":0.006503223830913767,"samples_s":[0.015307574000000001,0.015388214,0.015407647000000002],"number":1,"max_abs_error":1.1920928955078125e-07,"compile_s":0.06642905900025653}}"#,
+    #"{"format":1,"hone_version":"0.1.0","timestamp":"2026-11-28T10:57:14.213Z","kernel":{"name":"gemm","hash":"c1ffc91fa9c4b70e","parameters":{"M":1024,"N":1024,"K":1024}},"target":{"cpu":"sapphirerapids","features_hash":"bae63ffd99678ead","threads":2},"seed":1,"schedule":{"steps":[{"factors":[16,4,1],"kind":"split","loop":"i","stage":"C"},{"factors":[16,2,4],"kind":"split","loop":"j","stage":"C"},{"factors":[128],"kind":"split","loop":"k","stage":"C"},{"kind":"reorder","order":["i.0","j.0","i.1","j.1","k.0","i.2","j.2","k.1","i.3","j.3"],"stage":"C"},{"kind":"vectorize","loop":"j.3","stage":"C"}]},"candidate":{"decisions":[[16,4,1],[16,2,4],[128],[0],[0]],"predicted":0.08022416,"sketch":"C: tiled, vector j","strategy":"evolutionary"},"error":{"kind":"run_timeout","message":"too slow: one run took 801.587 ms, over the limit of 118.535 ms set from the best time so far","max_abs_error":0.0,"compile_s":0.08977276099903975}}"#,
+]
+
+/// What each fixture line says, field by field.
+private let fixtureRecords = [
+    MeasureRecord(
+        kernel: KernelIdentity(name: "blur3x3", hash: "32ac911353198aa9", parameters: [Parameter(name: "H", value: 2046), Parameter(name: "W", value: 2046)]),
+        target: TargetInfo(cpu: "sapphirerapids", featuresHash: "bae63ffd99678ead", threads: 2), seed: 1,
+        scheduleJSON: #"{"steps":[{"factors":[2],"kind":"split","loop":"y","stage":"blur_x"},{"factors":[16],"kind":"split","loop":"x","stage":"blur_x"},{"kind":"reorder","order":["y.0","x.0","y.1","x.1"],"stage":"blur_x"},{"factors":[8],"kind":"split","loop":"y","stage":"blur_y"},{"factors":[4],"kind":"split","loop":"x","stage":"blur_y"},{"kind":"reorder","order":["y.0","x.0","y.1","x.1"],"stage":"blur_y"},{"consumer":"blur_y","kind":"compute_at","loop":"y.1","stage":"blur_x"},{"kind":"vectorize","loop":"x.1","stage":"blur_x"},{"kind":"parallel","loop":"y.0","stage":"blur_y"},{"kind":"vectorize","loop":"x.1","stage":"blur_y"}]}"#,
+        candidate: CandidateTrace(sketch: "tiled stages", decisions: [[2], [16], [1], [8], [4], [1], [4]], strategy: "evolutionary", predicted: 1.7697107),
+        timing: Timing(samples: [0.015307574000000001, 0.015388214, 0.015407647000000002], number: 1), error: nil,
+        maxAbsError: 1.1920928955078125e-07, compileSeconds: 0.06642905900025653, timestamp: "2026-11-28T10:49:06.901Z"),
+    MeasureRecord(
+        kernel: KernelIdentity(name: "gemm", hash: "c1ffc91fa9c4b70e",
+                               parameters: [Parameter(name: "M", value: 1024), Parameter(name: "N", value: 1024), Parameter(name: "K", value: 1024)]),
+        target: TargetInfo(cpu: "sapphirerapids", featuresHash: "bae63ffd99678ead", threads: 2), seed: 1,
+        scheduleJSON: #"{"steps":[{"factors":[16,4,1],"kind":"split","loop":"i","stage":"C"},{"factors":[16,2,4],"kind":"split","loop":"j","stage":"C"},{"factors":[128],"kind":"split","loop":"k","stage":"C"},{"kind":"reorder","order":["i.0","j.0","i.1","j.1","k.0","i.2","j.2","k.1","i.3","j.3"],"stage":"C"},{"kind":"vectorize","loop":"j.3","stage":"C"}]}"#,
+        candidate: CandidateTrace(sketch: "C: tiled, vector j", decisions: [[16, 4, 1], [16, 2, 4], [128], [0], [0]], strategy: "evolutionary", predicted: 0.08022416),
+        timing: nil, error: MeasureError(.runTimeout, "too slow: one run took 801.587 ms, over the limit of 118.535 ms set from the best time so far", maxAbsError: 0),
+        maxAbsError: 0, compileSeconds: 0.08977276099903975, timestamp: "2026-11-28T10:57:14.213Z"),
+]
+
+/// Earlier records read field for field, and written back byte for byte: the
+/// format has not moved, so older and newer Hones read each other's files.
+@Test func recordsOfEarlierVersionsReadAndWriteBackUnchanged() throws {
+    let loaded = RecordsLog.parse(Data((fixtureLines.joined(separator: "\n") + "\n").utf8), name: "fixture")
+    #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
+    #expect(loaded.records.map(\.line) == [1, 2])
+    for (index, (record, expected)) in zip(loaded.records, fixtureRecords).enumerated() {
+        var unnumbered = record
+        unnumbered.line = nil
+        #expect(unnumbered == expected)
+        #expect(record.jsonLine == fixtureLines[index])
+        #expect(expected.jsonLine == fixtureLines[index])
+        _ = try record.schedule()
+    }
+}
+
+/// Newer writers may add fields anywhere: readers skip what they do not know.
+@Test func unknownFieldsAreSkipped() throws {
+    var line = fixtureLines[0]
+    for (after, extra) in [("{", #""added":{"x":[1,{"y":null}],"z":"w"},"#), (#""kernel":{"#, #""family":"stencil","#),
+                           (#""target":{"#, #""isa":["avx512f"],"#), (#""candidate":{"#, #""parent":7,"#),
+                           (#""result":{"#, #""p90_s":0.02,"#)] {
+        let range = try #require(line.range(of: after))
+        line.insert(contentsOf: extra, at: range.upperBound)
+    }
+    let loaded = RecordsLog.parse(Data((line + "\n").utf8), name: "newer")
+    #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
+    var record = try #require(loaded.records.first)
+    record.line = nil
+    #expect(record == fixtureRecords[0])
+}
+
+/// A line no reader of this version understands is skipped and named, and
+/// an unknown error kind is kept (as `unknown`, its name in the message).
+@Test func newerFormatsAndErrorKindsAreReportedNotLost() throws {
+    let newer = fixtureLines[0].replacingOccurrences(of: #"{"format":1,"#, with: #"{"format":2,"#)
+    let oddKind = fixtureLines[1].replacingOccurrences(of: #""kind":"run_timeout""#, with: #""kind":"thermal_throttle""#)
+    let loaded = RecordsLog.parse(Data([newer, oddKind, fixtureLines[0]].joined(separator: "\n").utf8), name: "mixed")
+    #expect(loaded.records.map(\.line) == [2, 3])
+    #expect(loaded.warnings == ["mixed:1: skipped: error: unsupported format 2 (this Hone reads format 1)"])
+    #expect(loaded.records.first?.error?.kind == .unknown)
+    #expect(loaded.records.first?.error?.message.hasPrefix("thermal_throttle: too slow") == true)
+}
+
+/// A candidate this version cannot read costs the candidate, not the record.
+@Test func anUnreadableCandidateIsDropped() throws {
+    let line = fixtureLines[0].replacingOccurrences(of: #""strategy":"evolutionary""#, with: #""strategy":3"#)
+    let loaded = RecordsLog.parse(Data(line.utf8), name: "odd")
+    #expect(loaded.warnings.isEmpty)
+    #expect(loaded.records.count == 1)
+    #expect(loaded.records.first?.candidate == nil)
+    #expect(loaded.records.first?.seconds == fixtureRecords[0].seconds)
+}
+
+/// Codable reads and writes the same keys; JSONDecoder and JSONEncoder only
+/// lose the order of the kernel's parameters (sorted keys put them by name).
+@Test func codableAgreesWithTheRecordsReader() throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    func byName(_ record: MeasureRecord) -> MeasureRecord {
+        var record = record
+        record.kernel.parameters.sort { $0.name < $1.name }
+        return record
+    }
+    for (line, expected) in zip(fixtureLines, fixtureRecords) {
+        let decoded = try JSONDecoder().decode(MeasureRecord.self, from: Data(line.utf8))
+        #expect(decoded == byName(expected))
+        let encoded = try encoder.encode(expected)
+        let reread = RecordsLog.parse(encoded, name: "encoded")
+        #expect(reread.warnings.isEmpty, "\(reread.warnings)")
+        var record = try #require(reread.records.first)
+        record.line = nil
+        #expect(record == byName(expected))
+    }
+    #expect(throws: (any Error).self) { try JSONDecoder().decode(MeasureRecord.self, from: Data(#"{"format":1}"#.utf8)) }
+}
+
 @Test func kernelIdentityFollowsTheKernelNotItsComments() throws {
     let a = try Kernel.parse(smallGemmSource)
     let b = try Kernel.parse("# another comment\n" + smallGemmSource.split(separator: "\n").dropFirst().joined(separator: "\n"))
@@ -133,14 +241,32 @@ private let target = TargetInfo(cpu: "znver4", featuresHash: "feedfacecafebeef",
 @Test func theScannerReadsEscapesAndNumbers() throws {
     let text = #"{"a":"x\"y\\z\n\u00e9\ud83d\ude00","b":[1,-2,3.5e2,18446744073709551615,null,true,false],"c":{}}"# + "\0"
     let bytes = Array(text.utf8)
-    let json = try bytes.withUnsafeBufferPointer { buffer in
+    var a: String?, ints: [Int] = [], fraction: Double?, big: UInt64?, null: Double?, elements = 0, members = 0
+    try bytes.withUnsafeBufferPointer { buffer in
         var scanner = JSONScanner(base: buffer.baseAddress!, start: 0, end: buffer.count - 1)
-        return try scanner.document()
+        try scanner.members { s, key in
+            switch String(decoding: key, as: UTF8.self) {
+            case "a": a = try s.readString()
+            case "b":
+                try s.elements { s in
+                    switch elements {
+                    case 0, 1: ints.append(try s.readInt())
+                    case 2: fraction = try s.readDouble()
+                    case 3: big = try s.readUInt64()
+                    case 4: null = try s.readDouble()
+                    default: try s.skipValue()
+                    }
+                    elements += 1
+                }
+            default: try s.members { _, _ in members += 1 }
+            }
+        }
+        try scanner.expectEnd()
     }
-    #expect(json["a"]?.string == "x\"y\\z\né😀")
-    guard case .array(let b)? = json["b"] else { Issue.record("no array"); return }
-    #expect(b[0].int == 1)
-    #expect(b[1].int == -2)
-    #expect(b[2].double == 350)
-    #expect(b[3].uint64 == UInt64.max)
+    #expect(a == "x\"y\\z\né😀")
+    #expect(ints == [1, -2])
+    #expect(fraction == 350)
+    #expect(big == UInt64.max)
+    #expect(null?.isNaN == true)  // null: how records write NaN
+    #expect(elements == 7 && members == 0)
 }

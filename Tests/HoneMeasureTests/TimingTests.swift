@@ -23,3 +23,8 @@ import Testing
     #expect(timing.number == 1)
     #expect(runs == 5)
 }
+
+@Test(arguments: [(0.0000123, "12.30 us"), (0.0123, "12.300 ms"), (12.3, "12.300 s"), (75, "1m15s"), (3720, "1h02m")])
+func durationsReadWellAtEveryScale(seconds: Double, text: String) {
+    #expect(formatDuration(seconds) == text)
+}

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Hone
 @testable import HoneSchedule
+import HoneTestSupport
 
 /// The shared `AffineForm` on the indices lowering really produces: for every
 /// index, loop bound, guard and `let` value of lowered hand and random

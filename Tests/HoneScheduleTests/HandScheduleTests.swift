@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Hone
+import HoneTestSupport
 
 /// The hand-written schedules shipped next to their kernels
 /// (`Kernels/NAME.schedule.json`) compute what the interpreter computes, on

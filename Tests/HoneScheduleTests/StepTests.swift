@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Hone
 @testable import HoneSchedule
+import HoneTestSupport
 
 /// Each step on its own, on small shapes with tails: the compiled code must
 /// compute what the interpreter computes, and the loop nest must show the step.

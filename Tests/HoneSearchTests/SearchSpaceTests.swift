@@ -6,9 +6,9 @@ import HoneTestSupport
 /// The search space of every shipped kernel: its sketches, sampling,
 /// replay and mutation.
 @Suite struct SearchSpaceTests {
-    @Test(arguments: TestKernels.names)
+    @Test(arguments: ShippedKernels.names)
     func everyKernelHasSketchesWhoseCandidatesLower(name: String) throws {
-        let kernel = try TestKernels.small(name, variant: 1)
+        let kernel = try ShippedKernels.small(name, variant: 1)
         let space = SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2)
         #expect(!space.sketches.isEmpty)
         var rng = SplitMix64(seed: 7)
@@ -21,7 +21,7 @@ import HoneTestSupport
     }
 
     @Test func gemmSpaceContainsThePackedRegisterTile() throws {
-        let gemm = try TestKernels.load("gemm", ["M": 64, "N": 64, "K": 64])
+        let gemm = try ShippedKernels.load("gemm", ["M": 64, "N": 64, "K": 64])
         let space = SearchSpace(kernel: gemm, vectorLanes: 16, threads: 2)
         let names = space.sketches.map(\.name)
         #expect(names.contains("C: cache_write, vector j, pack B[1]"), "\(names)")
@@ -29,14 +29,14 @@ import HoneTestSupport
     }
 
     @Test func convolutionsCanVectorizeOutputChannels() throws {
-        let conv = try TestKernels.load("conv2d", ["C": 8, "H": 6, "W": 6, "F": 16])
+        let conv = try ShippedKernels.load("conv2d", ["C": 8, "H": 6, "W": 6, "F": 16])
         let names = SearchSpace(kernel: conv, vectorLanes: 16).sketches.map(\.name)
         #expect(names.contains("Y: cache_write, vector f, pack Wt[0]"), "\(names)")
         #expect(names.contains("Y: cache_write, vector x"), "\(names)")
     }
 
     @Test func replayingDecisionsGivesTheSameSteps() throws {
-        let kernel = try TestKernels.small("conv2d_bias_relu", variant: 2)
+        let kernel = try ShippedKernels.small("conv2d_bias_relu", variant: 2)
         let space = SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2)
         var a = SplitMix64(seed: 3), b = SplitMix64(seed: 3)
         for _ in 0..<20 {
@@ -48,7 +48,7 @@ import HoneTestSupport
 
     @Test(arguments: ["gemm", "conv2d", "softmax", "layernorm"])
     func aMutationChangesExactlyOneDecision(name: String) throws {
-        let kernel = try TestKernels.small(name, variant: 0)
+        let kernel = try ShippedKernels.small(name, variant: 0)
         let space = SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2)
         var rng = SplitMix64(seed: 11)
         var mutated = 0
@@ -64,18 +64,18 @@ import HoneTestSupport
     }
 
     /// Sampled and mutated candidates of every sketch compute what the interpreter computes.
-    @Test(arguments: TestKernels.names)
+    @Test(arguments: ShippedKernels.names)
     func sampledAndMutatedCandidatesAreCorrect(name: String) throws {
         let compiler = try Compiler()
         var rng = SplitMix64(seed: stableHash(name))
         for variant in 0..<2 {
-            let kernel = try TestKernels.small(name, variant: variant)
+            let kernel = try ShippedKernels.small(name, variant: variant)
             let space = SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2)
             for trial in 0..<12 {
                 var candidate = space.sample(&rng)
                 if trial % 2 == 1, let child = space.mutate(candidate, &rng) { candidate = child }
                 let schedule = space.schedule(for: candidate)
-                let verification = try runAndVerify(kernel, schedule, compiler: compiler, seed: UInt64(trial + 1))
+                let verification = try run(kernel, schedule, compiler: compiler, seed: UInt64(trial + 1)).verification
                 #expect(verification.comparison.passed && verification.isComplete,
                         "\(kernel.name) \(kernel.parameters): \(verification.summary)\n\(space.sketches[candidate.sketch].name)\n\(schedule.json())")
             }

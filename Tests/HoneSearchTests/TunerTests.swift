@@ -46,11 +46,11 @@ final class MemoryStore: TuningRecordStore {
 }
 
 @Suite struct TunerTests {
-    static let gemm = try! TestKernels.load("gemm", ["M": 128, "N": 128, "K": 128])
+    static let gemm = try! ShippedKernels.load("gemm", ["M": 128, "N": 128, "K": 128])
 
     func tuner(_ store: MemoryStore, _ measurer: PlantedMeasurer, trials: Int, strategy: TuningOptions.Strategy = .evolutionary,
                seed: UInt64 = 1) throws -> Tuner {
-        let task = try MeasureTask(spec: KernelSpec(path: TestKernels.path("gemm"), overrides: ["M": 128, "N": 128, "K": 128]))
+        let task = try MeasureTask(spec: KernelSpec(path: ShippedKernels.path("gemm"), overrides: ["M": 128, "N": 128, "K": 128]))
         var options = TuningOptions(trials: trials)
         options.strategy = strategy
         options.seed = seed
@@ -63,7 +63,7 @@ final class MemoryStore: TuningRecordStore {
     }
 
     func searchRecords(_ store: MemoryStore) -> [MeasureRecord] {
-        store.records.filter { $0.candidate.flatMap(CandidateTrace.init(json:))?.strategy != "final" }
+        store.records.filter { $0.candidate?.strategy != "final" }
     }
 
     @Test func findsThePlantedOptimumAndNeverMeasuresTwice() throws {
@@ -103,7 +103,7 @@ final class MemoryStore: TuningRecordStore {
         let (secondBest, firstBest) = (try #require(secondRun.best?.seconds), try #require(firstRun.best?.seconds))
         #expect(secondBest <= firstBest)
         // The second run's population was seeded with the first run's candidates.
-        let traces = store.records.compactMap { $0.candidate.flatMap(CandidateTrace.init(json:)) }
+        let traces = store.records.compactMap(\.candidate)
         #expect(traces.filter { $0.decisions != nil }.count >= 96)
     }
 

@@ -11,7 +11,8 @@
 //      same schedule measured 10 times through the worker;
 //   3. memory: the worker's VmRSS before and after 5,000 compiled and measured
 //      candidates (random schedules of a 32x32x32 gemm, to keep it fast);
-//   4. records: loading 100,000 records.
+//   4. records: loading 100,000 records, with RecordsLog's reader and, for
+//      comparison, with JSONDecoder.
 //
 // The binary is its own worker: run as `bench-measure worker` it serves
 // trials on stdin/stdout, like `hone worker`.
@@ -266,32 +267,61 @@ if wanted("records") {
     var batch: [MeasureRecord] = []
     for i in 0..<recordCount {
         let s = 1e-3 * (1 + Double(i % 977) / 100)
-        let record = i % 10 == 9
+        var record = i % 10 == 9
             ? MeasureRecord(kernel: identity, target: target, seed: 1, schedule: schedules[i % 200], timing: nil, error: MeasureError(.wrongAnswer, "output differs from the reference", maxAbsError: 0.5))
             : MeasureRecord(kernel: identity, target: target, seed: 1, schedule: schedules[i % 200], timing: Timing(samples: [s, s * 1.01, s * 0.99], number: 30), error: nil, maxAbsError: 1e-5, compileSeconds: 0.03)
+        record.candidate = CandidateTrace(sketch: "C: tiled, vector j", decisions: [[16, 4, 1], [16, 2, 4], [128], [i % 4], [0]],
+                                          strategy: "evolutionary", predicted: Float(i % 97) / 97)
         batch.append(record)
         if batch.count == 1000 { try log.append(batch); batch.removeAll() }
     }
     try log.append(batch)
     let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    var loadTimes: [Double] = [], cpuTimes: [Double] = []
-    var loaded = LoadedRecords()
-    for _ in 0..<5 {
-        let t0 = Date(), c0 = cpuSeconds()
+    print("file: \(size / 1_000_000) MB (\(size / max(recordCount, 1)) bytes per record); load average before: \(loadAverage())")
+    // RecordsLog's own reader against JSONDecoder with MeasureRecord's
+    // Decodable conformance, both reading the file and decoding its lines in
+    // the same parallel chunks; five rounds, alternating, medians.
+    let rounds = 5
+    var scanner: [(wall: Double, cpu: Double)] = [], foundation: [(wall: Double, cpu: Double)] = []
+    var loaded = LoadedRecords(), decodedCount = 0
+    for _ in 0..<rounds {
+        var t0 = Date(), c0 = cpuSeconds()
         loaded = try RecordsLog.load(path: path)
-        loadTimes.append(Date().timeIntervalSince(t0))
-        cpuTimes.append(cpuSeconds() - c0)
+        scanner.append((Date().timeIntervalSince(t0), cpuSeconds() - c0))
+        t0 = Date(); c0 = cpuSeconds()
+        decodedCount = try decodeWithJSONDecoder(path: path)
+        foundation.append((Date().timeIntervalSince(t0), cpuSeconds() - c0))
     }
+    func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+    let (scannerWall, decoderWall) = (median(scanner.map(\.wall)), median(foundation.map(\.wall)))
+    print("RecordsLog.load: median wall \(ms(scannerWall)) ms, CPU (all threads) \(ms(median(scanner.map(\.cpu)))) ms "
+          + "(runs: \(scanner.map { ms($0.wall) }.joined(separator: ", ")) ms); \(loaded.records.count) records, \(loaded.warnings.count) warnings")
+    print("JSONDecoder:     median wall \(ms(decoderWall)) ms, CPU (all threads) \(ms(median(foundation.map(\.cpu)))) ms "
+          + "(runs: \(foundation.map { ms($0.wall) }.joined(separator: ", ")) ms); \(decodedCount) records")
+    print(String(format: "JSONDecoder takes %.1fx the time of RecordsLog's reader; ", decoderWall / scannerWall) + "load average after: \(loadAverage())")
     let t1 = Date()
     let best = loaded.best(for: identity, target: target)
-    let bestTime = Date().timeIntervalSince(t1)
+    print("best(for:target:) over them: \(ms(Date().timeIntervalSince(t1))) ms (line \(best?.line ?? 0))")
+}
+
+/// Reads a records file as `RecordsLog.load` does (lines decoded in parallel
+/// chunks), decoding each line with JSONDecoder; returns the records read.
+func decodeWithJSONDecoder(path: String) throws -> Int {
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    let t2 = Date()
-    var parsed = 0
-    for line in data.split(separator: 10) where (try? JSONSerialization.jsonObject(with: line)) != nil { parsed += 1 }
-    let serialization = Date().timeIntervalSince(t2)
-    print("file: \(size / 1_000_000) MB (\(size / max(recordCount, 1)) bytes per record); RecordsLog.load: wall best of 5 \(ms(loadTimes.min()!)) ms (runs: \(loadTimes.map { ms($0) }.joined(separator: ", ")) ms), CPU time (all threads) \(ms(cpuTimes.min()!)) ms; \(loaded.records.count) records, \(loaded.warnings.count) warnings")
-    print("best(for:target:) over them: \(ms(bestTime)) ms (line \(best?.line ?? 0)); for comparison, JSONSerialization alone parses the same lines in \(ms(serialization)) ms")
+    let lines = data.split(separator: 10)
+    let chunkCount = min(max(lines.count / 2000, 1), ProcessInfo.processInfo.activeProcessorCount * 4)
+    let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: chunkCount)
+    defer { counts.deallocate() }
+    nonisolated(unsafe) let shared = counts
+    DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
+        let decoder = JSONDecoder()
+        var count = 0
+        for line in lines[(lines.count * c / chunkCount) ..< (lines.count * (c + 1) / chunkCount)] {
+            if (try? decoder.decode(MeasureRecord.self, from: line)) != nil { count += 1 }
+        }
+        shared[c] = count
+    }
+    return counts.reduce(0, +)
 }
 
 /// The 1-, 5- and 15-minute load averages (other processes on the machine).

@@ -1,5 +1,3 @@
-import Foundation
-
 /// How a search produced a measured schedule, kept in its record: the
 /// sketch (by name, which is stable) and the decisions, so a later run can
 /// resume from the candidate and mutate it, and the strategy, so tuning
@@ -13,21 +11,14 @@ public struct CandidateTrace: Codable, Hashable, Sendable {
     /// the model saw its time): what the model's held-out ranking quality is measured on.
     public var predicted: Float?
 
-    public init(sketch: String?, decisions: [[Int]]?, strategy: String, predicted: Float? = nil) {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case sketch, decisions, strategy, predicted
+    }
+
+    public init(sketch: String? = nil, decisions: [[Int]]? = nil, strategy: String, predicted: Float? = nil) {
         self.sketch = sketch
         self.decisions = decisions
         self.strategy = strategy
         self.predicted = predicted.flatMap { $0.isFinite ? $0 : nil }  // JSON has no NaN
-    }
-
-    public init?(json: String) {
-        guard let trace = try? JSONDecoder().decode(CandidateTrace.self, from: Data(json.utf8)) else { return nil }
-        self = trace
-    }
-
-    public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }

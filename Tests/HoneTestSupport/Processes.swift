@@ -2,12 +2,10 @@ import Foundation
 import Testing
 
 /// The repository root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-func kernelPath(_ name: String) -> String { repositoryRoot.appendingPathComponent("Kernels/\(name).hone").path }
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// The `hone` executable built beside the test bundle (`make test` builds it first).
-func honeExecutable() throws -> URL {
+public func honeExecutable() throws -> URL {
     let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for candidate in [products, products.deletingLastPathComponent()] {
         let url = candidate.appendingPathComponent("hone")
@@ -18,14 +16,14 @@ func honeExecutable() throws -> URL {
     return fallback
 }
 
-struct ProcessResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 }
 
 /// Runs a program to completion, capturing its output.
-func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
+public func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -38,12 +36,17 @@ func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = n
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
 }
 
-func hone(_ arguments: String...) throws -> ProcessResult { try runProcess(try honeExecutable(), arguments) }
+/// Runs `hone` with these arguments to completion.
+public func hone(_ arguments: [String]) throws -> ProcessResult { try runProcess(try honeExecutable(), arguments) }
 
-func temporaryDirectory() throws -> URL {
+public func hone(_ arguments: String...) throws -> ProcessResult { try hone(arguments) }
+
+/// A new, empty folder; remove it when done.
+public func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("hone-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
