@@ -30,40 +30,21 @@ struct FeaturesCommand: ParsableCommand {
             let identity = KernelIdentity(kernel)
             let loaded = try RecordsLog.load(path: records)
             printWarnings(loaded.warnings)
-            let measured = loaded.records.filter { $0.kernel.key == identity.key && $0.seconds != nil }
-            guard !measured.isEmpty else {
+            let table = FeatureTable(kernel: kernel, records: loaded.records)
+            guard !table.programs.isEmpty || !table.unlowerable.isEmpty else {
                 throw HoneError("\(records) has no measured record of \(identity) (kernel hash \(identity.hash.prefix(8)))")
             }
-            var groups: [TargetInfo: Int] = [:]
-            var best: [TargetInfo: Double] = [:]
-            for r in measured {
-                groups[r.target] = groups[r.target] ?? groups.count
-                best[r.target] = min(best[r.target] ?? .infinity, r.seconds!)
+            for r in table.unlowerable {
+                printError("warning: \(records):\(r.line ?? 0): the schedule no longer lowers; skipped")
             }
-
-            var csv = "# hone features: schema version \(FeatureSchema.version), kernel \(identity)\n"
-            csv += (["group", "program", "y_rel", "seconds"] + FeatureSchema.names).joined(separator: ",") + "\n"
-            var extractor = FeatureExtractor()
-            var programs = 0, rows = 0, skipped = 0
-            for r in measured {
-                guard let schedule = try? r.schedule(), let nest = try? lower(kernel, schedule: schedule) else {
-                    skipped += 1
-                    printError("warning: \(records):\(r.line ?? 0): the schedule no longer lowers; skipped")
-                    continue
-                }
-                let prefix = "\(groups[r.target]!),\(r.line ?? programs),\(best[r.target]! / r.seconds!),\(r.seconds!)"
-                for row in extractor.extract(nest) {
-                    csv += prefix + "," + row.map { String($0) }.joined(separator: ",") + "\n"
-                    rows += 1
-                }
-                programs += 1
-            }
+            let csv = table.csv(describing: identity)
             do {
                 try csv.write(toFile: output, atomically: true, encoding: .utf8)
             } catch {
                 throw HoneError("cannot write \(output): \(error.localizedDescription)")
             }
-            print("wrote \(output): \(rows) rows of \(FeatureSchema.count) features for \(programs) programs in \(groups.count) group\(groups.count == 1 ? "" : "s")"
+            let groups = table.groupCount, skipped = table.unlowerable.count
+            print("wrote \(output): \(table.rowCount) rows of \(FeatureSchema.count) features for \(table.programs.count) programs in \(groups) group\(groups == 1 ? "" : "s")"
                 + (skipped > 0 ? " (\(skipped) skipped)" : ""))
         }
     }
