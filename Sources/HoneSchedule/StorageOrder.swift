@@ -35,7 +35,7 @@ func reorderStorage(_ stmt: Stmt, orders: [String: [Int]]) -> Stmt {
             buffer.shape = permuted(buffer.shape, buffer.name)
             return .allocate(buffer, rewrite(body))
         case .letStmt(let name, let value, let body): return .letStmt(name, rewrite(value), rewrite(body))
-        case .ifThenElse(let c, let then, let otherwise): return .ifThenElse(rewrite(c), rewrite(then), otherwise.map(rewrite))
+        case .ifThenElse(let c, let then, let otherwise, let facts): return .ifThenElse(rewrite(c), rewrite(then), otherwise.map(rewrite), facts)
         case .block(let stmts): return .block(stmts.map(rewrite))
         }
     }

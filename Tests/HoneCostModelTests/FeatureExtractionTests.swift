@@ -253,7 +253,7 @@ private func storeCount(_ s: Stmt) -> Int {
     case .loop(let loop): storeCount(loop.body)
     case .store: 1
     case .allocate(_, let body), .letStmt(_, _, let body): storeCount(body)
-    case .ifThenElse(_, let then, let otherwise): storeCount(then) + (otherwise.map(storeCount) ?? 0)
+    case .ifThenElse(_, let then, let otherwise, _): storeCount(then) + (otherwise.map(storeCount) ?? 0)
     case .block(let stmts): stmts.reduce(0) { $0 + storeCount($1) }
     }
 }

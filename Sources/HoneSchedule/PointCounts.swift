@@ -1,0 +1,246 @@
+import HoneIR
+
+/// Exact point counts of one stage nest under its guards and tile tests,
+/// taken while lowering builds the nest (`NestBuilder`), where every
+/// condition is still a conjunction of comparisons over the nest's own
+/// loops of known extents.
+///
+/// Each conjunct ("literal") reads a few loops; literals that share loops
+/// form a component. A component's loops are enumerated once, recording how
+/// many points satisfy each combination of its literals (a histogram over
+/// bit masks). The count of any conjunction is then the product over
+/// components of the points whose mask has the conjunction's bits, times
+/// the extents of the loops no literal reads: a split's guard and tile test
+/// read only that variable's parts, so components stay as small as the
+/// variable's extent. An `else` branch (a failed tile test, a negated
+/// conjunction) is counted by inclusion–exclusion.
+///
+/// A literal that reads anything but the nest's loops (a region's origin,
+/// bound outside the nest) or sits in a component of more than
+/// `enumerationLimit` points has no count: the `if`s that test it get none.
+struct PointCounter {
+    static let enumerationLimit: Int64 = 1 << 16
+
+    /// Per loop position, outermost first.
+    private let extents: [Int64]
+    private let positions: [String: Int]
+    private var literals: [Expr] = []
+    private var index: [Expr: Int] = [:]
+    /// Per literal: its compiled form, nil when it cannot be counted.
+    private var programs: [Term?] = []
+    /// Per literal: loop positions read, as bits.
+    private var reads: [UInt64] = []
+    /// Per literal: its component and its bit within it (-1: no loops read).
+    private var componentOf: [Int] = []
+    private var bitOf: [Int] = []
+    private var constantTruth: [Bool] = []
+    private var components: [Component] = []
+
+    private struct Component {
+        var loops: [Int]
+        var literals: [Int]
+        /// Points per mask of satisfied literals; nil past the limit.
+        var histogram: [UInt64: Int64]?
+        var points: Int64
+    }
+
+    init(loops: [(variable: String, extent: Int)]) {
+        extents = loops.map { Int64($0.extent) }
+        positions = Dictionary(uniqueKeysWithValues: loops.enumerated().map { ($1.variable, $0) })
+    }
+
+    /// Registers the conjuncts of `condition`; returns their indices.
+    mutating func register(_ condition: Expr) -> [Int] {
+        conjuncts(condition).map { literal in
+            if let i = index[literal] { return i }
+            let i = literals.count
+            literals.append(literal)
+            index[literal] = i
+            var mask: UInt64 = 0
+            programs.append(Term(literal, positions, &mask))
+            reads.append(mask)
+            return i
+        }
+    }
+
+    /// Groups the literals into components and enumerates each one.
+    mutating func finish() {
+        var parent = Array(extents.indices)
+        func root(_ l: Int) -> Int { parent[l] == l ? l : root(parent[l]) }
+        for mask in reads where mask != 0 {
+            let first = mask.trailingZeroBitCount
+            for l in extents.indices where mask & (1 << UInt64(l)) != 0 { parent[root(l)] = root(first) }
+        }
+        var byRoot: [Int: Int] = [:]
+        componentOf = Array(repeating: -1, count: literals.count)
+        bitOf = Array(repeating: -1, count: literals.count)
+        constantTruth = Array(repeating: true, count: literals.count)
+        for i in literals.indices {
+            guard let program = programs[i] else { continue }
+            guard reads[i] != 0 else {
+                var none: [Int64] = []
+                constantTruth[i] = program.evaluate(&none) != 0
+                continue
+            }
+            let r = root(reads[i].trailingZeroBitCount)
+            let c = byRoot[r] ?? {
+                byRoot[r] = components.count
+                let loops = extents.indices.filter { root($0) == r }
+                components.append(Component(loops: loops, literals: [], histogram: nil, points: 0))
+                return components.count - 1
+            }()
+            componentOf[i] = c
+            bitOf[i] = components[c].literals.count
+            components[c].literals.append(i)
+        }
+        for c in components.indices { enumerate(c) }
+    }
+
+    private mutating func enumerate(_ c: Int) {
+        let loops = components[c].loops, members = components[c].literals
+        var points: Int64 = 1
+        for l in loops {
+            let (p, overflow) = points.multipliedReportingOverflow(by: extents[l])
+            guard !overflow, p <= Self.enumerationLimit else { return }
+            points = p
+        }
+        components[c].points = points
+        guard members.count <= 64, points > 0 else { return }
+        let terms = members.map { programs[$0]! }
+        var values = [Int64](repeating: 0, count: extents.count)
+        var histogram: [UInt64: Int64] = [:]
+        while true {
+            var mask: UInt64 = 0
+            for (bit, term) in terms.enumerated() where term.evaluate(&values) != 0 { mask |= 1 << UInt64(bit) }
+            histogram[mask, default: 0] += 1
+            // The next point, innermost loop fastest.
+            var k = loops.count - 1
+            while k >= 0 {
+                values[loops[k]] += 1
+                if values[loops[k]] < extents[loops[k]] { break }
+                values[loops[k]] = 0
+                k -= 1
+            }
+            if k < 0 { break }
+        }
+        components[c].histogram = histogram
+    }
+
+    /// Points of the loops at positions 0...`level` where every literal of
+    /// `holding` holds and, for each group of `failing`, not all of the
+    /// group's literals do. Nil if a literal cannot be counted.
+    func count(holding: [Int], failing: [[Int]], through level: Int) -> Int64? {
+        guard let first = failing.first else { return count(holding, through: level) }
+        let rest = Array(failing.dropFirst())
+        guard let all = count(holding: holding, failing: rest, through: level),
+              let passing = count(holding: holding + first, failing: rest, through: level) else { return nil }
+        return all - passing
+    }
+
+    private func count(_ holding: [Int], through level: Int) -> Int64? {
+        var required = [UInt64](repeating: 0, count: components.count)
+        for i in holding {
+            guard programs[i] != nil else { return nil }
+            guard reads[i] >> UInt64(level + 1) == 0 else { return nil }  // reads a loop inside its `if`
+            if componentOf[i] < 0 {
+                if !constantTruth[i] { return 0 }
+                continue
+            }
+            required[componentOf[i]] |= 1 << UInt64(bitOf[i])
+        }
+        // Over the loops through `level`: components read only there, and free loops.
+        var total: Int64 = 1
+        var inComponent = [Bool](repeating: false, count: extents.count)
+        for (c, component) in components.enumerated() {
+            for l in component.loops { inComponent[l] = true }
+            let need = required[c]
+            guard need != 0 else { continue }
+            guard let histogram = component.histogram else { return nil }
+            var points: Int64 = 0
+            for (mask, n) in histogram where mask & need == need { points += n }
+            // The component's loops past `level` are free for these literals.
+            for l in component.loops where l > level { points /= extents[l] }
+            total = total.multipliedReportingOverflow(by: points).partialValue
+        }
+        for (c, component) in components.enumerated() where required[c] == 0 {
+            for l in component.loops where l <= level { total = total.multipliedReportingOverflow(by: extents[l]).partialValue }
+        }
+        for l in extents.indices where !inComponent[l] && l <= level {
+            total = total.multipliedReportingOverflow(by: extents[l]).partialValue
+        }
+        return total
+    }
+}
+
+/// The conjuncts of an `&&` chain.
+func conjuncts(_ e: Expr) -> [Expr] {
+    if case .binary(.and, let a, let b) = e { return conjuncts(a) + conjuncts(b) }
+    return [e]
+}
+
+/// An integer condition compiled over loop positions (Hone's integer
+/// semantics: floor division and remainder).
+private indirect enum Term {
+    case constant(Int64)
+    case loop(Int)
+    case unary(UnaryOp, Term)
+    case binary(BinaryOp, Term, Term)
+    case select(Term, Term, Term)
+
+    /// Nil if `e` reads memory, floats or a variable that is not one of the loops.
+    init?(_ e: Expr, _ positions: [String: Int], _ reads: inout UInt64) {
+        switch e {
+        case .int(let v, _):
+            self = .constant(v)
+        case .variable(let name, _):
+            guard let p = positions[name], p < 64 else { return nil }
+            reads |= 1 << UInt64(p)
+            self = .loop(p)
+        case .cast(let t, let a):
+            guard !t.isFloat, let x = Term(a, positions, &reads) else { return nil }
+            self = x
+        case .unary(let op, let a):
+            guard let x = Term(a, positions, &reads) else { return nil }
+            self = .unary(op, x)
+        case .binary(let op, let a, let b):
+            guard let x = Term(a, positions, &reads), let y = Term(b, positions, &reads) else { return nil }
+            self = .binary(op, x, y)
+        case .select(let c, let a, let b):
+            guard let x = Term(c, positions, &reads), let y = Term(a, positions, &reads), let z = Term(b, positions, &reads) else { return nil }
+            self = .select(x, y, z)
+        case .float, .load, .call:
+            return nil
+        }
+    }
+
+    func evaluate(_ values: inout [Int64]) -> Int64 {
+        switch self {
+        case .constant(let v): return v
+        case .loop(let p): return values[p]
+        case .unary(let op, let a):
+            let x = a.evaluate(&values)
+            return op == .neg ? 0 &- x : (x == 0 ? 1 : 0)
+        case .select(let c, let a, let b):
+            return c.evaluate(&values) != 0 ? a.evaluate(&values) : b.evaluate(&values)
+        case .binary(let op, let a, let b):
+            let x = a.evaluate(&values), y = b.evaluate(&values)
+            switch op {
+            case .add: return x &+ y
+            case .sub: return x &- y
+            case .mul: return x &* y
+            case .div: return y == 0 ? 0 : Interval.floorDiv(x, y)
+            case .mod: return y == 0 ? 0 : Interval.floorMod(x, y)
+            case .min: return Swift.min(x, y)
+            case .max: return Swift.max(x, y)
+            case .eq: return x == y ? 1 : 0
+            case .ne: return x != y ? 1 : 0
+            case .lt: return x < y ? 1 : 0
+            case .le: return x <= y ? 1 : 0
+            case .gt: return x > y ? 1 : 0
+            case .ge: return x >= y ? 1 : 0
+            case .and: return x != 0 && y != 0 ? 1 : 0
+            case .or: return x != 0 || y != 0 ? 1 : 0
+            }
+        }
+    }
+}
