@@ -289,12 +289,12 @@ public struct FeatureExtractor: Sendable {
             scopeValues.removeLast()
             formTop = savedTop
             context = saved
-        case .ifThenElse(let condition, let then, let otherwise, _):
+        case .ifThenElse(let condition, let then, let otherwise, let facts):
             let saved = context
             var ops = SIMD16<Double>()
             count(condition, &ops, collect: false)
             context += ops * currentTrip
-            visitGuarded(condition, then, otherwise)
+            visitGuarded(condition, then, otherwise, facts)
             context = saved
         }
     }
