@@ -18,6 +18,8 @@ import HoneIR
 /// A literal that reads anything but the nest's loops (a region's origin,
 /// bound outside the nest) or sits in a component of more than
 /// `enumerationLimit` points has no count: the `if`s that test it get none.
+/// Components of affine literals (all but fused loops' tails) walk all but
+/// their last loop, along which each literal holds on a prefix or suffix.
 struct PointCounter {
     static let enumerationLimit: Int64 = 1 << 16
 
@@ -28,6 +30,8 @@ struct PointCounter {
     private var index: [Expr: Int] = [:]
     /// Per literal: its compiled form, nil when it cannot be counted.
     private var programs: [Term?] = []
+    /// Per literal, when it is `Σ a_l·v_l + k < 0` over the loops: (a per loop, k).
+    private var affine: [(coefficients: [Int64], constant: Int64)?] = []
     /// Per literal: loop positions read, as bits.
     private var reads: [UInt64] = []
     /// Per literal: its component and its bit within it (-1: no loops read).
@@ -59,6 +63,7 @@ struct PointCounter {
             var mask: UInt64 = 0
             programs.append(Term(literal, positions, &mask))
             reads.append(mask)
+            affine.append(affineForm(literal))
             return i
         }
     }
@@ -98,17 +103,24 @@ struct PointCounter {
 
     private mutating func enumerate(_ c: Int) {
         let loops = components[c].loops, members = components[c].literals
+        let allAffine = members.allSatisfy { affine[$0] != nil }
+        // Points walked: all of them, or with affine literals all but the last loop's.
         var points: Int64 = 1
-        for l in loops {
+        for l in allAffine ? loops.dropLast() : loops[...] {
             let (p, overflow) = points.multipliedReportingOverflow(by: extents[l])
             guard !overflow, p <= Self.enumerationLimit else { return }
             points = p
         }
         components[c].points = points
         guard members.count <= 64, points > 0 else { return }
+        var histogram: [UInt64: Int64] = [:]
+        if allAffine {
+            enumerateAffine(loops, members, &histogram)
+            components[c].histogram = histogram
+            return
+        }
         let terms = members.map { programs[$0]! }
         var values = [Int64](repeating: 0, count: extents.count)
-        var histogram: [UInt64: Int64] = [:]
         while true {
             var mask: UInt64 = 0
             for (bit, term) in terms.enumerated() where term.evaluate(&values) != 0 { mask |= 1 << UInt64(bit) }
@@ -124,6 +136,72 @@ struct PointCounter {
             if k < 0 { break }
         }
         components[c].histogram = histogram
+    }
+
+    /// The histogram of a component of affine literals: the loops but the
+    /// last are enumerated; along the last, each literal holds on a prefix or
+    /// a suffix, so its points split into a few runs of one mask each.
+    private func enumerateAffine(_ loops: [Int], _ members: [Int], _ histogram: inout [UInt64: Int64]) {
+        let last = loops[loops.count - 1], n = extents[last]
+        let forms = members.map { affine[$0]! }
+        var values = [Int64](repeating: 0, count: extents.count)
+        var low = [Int64](repeating: 0, count: forms.count), high = low
+        var cuts: [Int64] = []
+        while true {
+            cuts.removeAll(keepingCapacity: true)
+            cuts.append(0)
+            cuts.append(n)
+            for (i, form) in forms.enumerated() {
+                // a·v + s < 0 for v in 0..<n, s the other loops' part.
+                var sum = form.constant
+                for l in loops where l != last { sum += form.coefficients[l] * values[l] }
+                let a = form.coefficients[last]
+                if a == 0 {
+                    (low[i], high[i]) = sum < 0 ? (0, n) : (0, 0)
+                } else if a > 0 {
+                    (low[i], high[i]) = (0, min(max(Interval.floorDiv(-sum + a - 1, a), 0), n))  // v < ceil(-s / a)
+                } else {
+                    (low[i], high[i]) = (min(max(Interval.floorDiv(sum, -a) + 1, 0), n), n)  // v > s / -a
+                }
+                cuts.append(low[i])
+                cuts.append(high[i])
+            }
+            cuts.sort()
+            for j in 0..<(cuts.count - 1) where cuts[j] < cuts[j + 1] {
+                var mask: UInt64 = 0
+                for i in forms.indices where low[i] <= cuts[j] && cuts[j] < high[i] { mask |= 1 << UInt64(i) }
+                histogram[mask, default: 0] += cuts[j + 1] - cuts[j]
+            }
+            var k = loops.count - 2
+            while k >= 0 {
+                values[loops[k]] += 1
+                if values[loops[k]] < extents[loops[k]] { break }
+                values[loops[k]] = 0
+                k -= 1
+            }
+            if k < 0 { break }
+        }
+    }
+
+    /// `e` as `Σ a_l·v_l + k < 0` over the loops (a comparison of affine
+    /// index expressions), or nil.
+    private func affineForm(_ e: Expr) -> (coefficients: [Int64], constant: Int64)? {
+        guard case .binary(let op, let a, let b) = e else { return nil }
+        let difference: Expr
+        switch op {
+        case .lt: difference = .binary(.sub, a, b)
+        case .le: difference = .binary(.add, .binary(.sub, a, b), .index(-1))
+        case .gt: difference = .binary(.sub, b, a)
+        case .ge: difference = .binary(.add, .binary(.sub, b, a), .index(-1))
+        default: return nil
+        }
+        guard let form = Linear(difference) else { return nil }
+        var coefficients = [Int64](repeating: 0, count: extents.count)
+        for (atom, c) in form.terms {
+            guard case .variable(let name, _) = atom, let p = positions[name] else { return nil }
+            coefficients[p] += c
+        }
+        return (coefficients, form.constant)
     }
 
     /// Points of the loops at positions 0...`level` where every literal of
