@@ -98,13 +98,8 @@ public indirect enum Stmt: Hashable, Sendable {
 extension Stmt {
     /// Whether any loop in the statement runs in parallel (the code then calls OpenMP).
     public var containsParallelLoop: Bool {
-        switch self {
-        case .loop(let loop): loop.kind == .parallel || loop.body.containsParallelLoop
-        case .store: false
-        case .allocate(_, let body), .letStmt(_, _, let body): body.containsParallelLoop
-        case .ifThenElse(_, let then, let otherwise, _): then.containsParallelLoop || (otherwise?.containsParallelLoop ?? false)
-        case .block(let stmts): stmts.contains { $0.containsParallelLoop }
-        }
+        !walk(stmt: { if case .loop(let loop) = $0, loop.kind == .parallel { .stop } else { .visitChildren } },
+              expr: { _ in .skipChildren })
     }
 }
 

@@ -34,34 +34,9 @@ public struct KernelIdentity: Hashable, Sendable, Codable, CustomStringConvertib
     }
 }
 
-extension Kernel {
-    /// A canonical text of the elaborated kernel: name, parameter values,
-    /// tensors (role, type, shape) and stages (index variables, reduction,
-    /// value printed with `Expr.description`). The leading comment is left
-    /// out, so editing it keeps the identity.
-    public var canonicalText: String {
-        var text = "kernel \(name)\n"
-        for p in parameters { text += "param \(p.name)=\(p.value)\n" }
-        for t in tensors { text += "\(t.role.rawValue) \(t.name): \(t.type.rawValue)\(t.shape)\n" }
-        for s in stages {
-            text += "\(s.name)[\(s.indexVariables.joined(separator: ","))] = "
-            if let r = s.reduction {
-                text += "\(r.op.rawValue)(\(r.axes.map { "\($0.name)<\($0.extent)" }.joined(separator: ","))) "
-            }
-            text += "\(s.value)\n"
-        }
-        return text
-    }
-}
-
 /// FNV-1a, 64-bit, of the UTF-8 bytes, as 16 lowercase hex digits.
 public func fnv1a64Hex(_ text: String) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x0000_0100_0000_01b3
-    }
-    let digits = String(hash, radix: 16)
+    let digits = String(stableHash(text), radix: 16)
     return String(repeating: "0", count: 16 - digits.count) + digits
 }
 

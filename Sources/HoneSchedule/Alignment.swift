@@ -25,7 +25,7 @@ struct Alignment: Hashable {
 
     static func + (a: Alignment, b: Alignment) -> Alignment {
         let (r, overflow) = a.remainder.addingReportingOverflow(b.remainder)
-        return overflow ? .unknown : Alignment(modulus: gcd(a.modulus, b.modulus), remainder: r)
+        return overflow ? .unknown : Alignment(modulus: greatestCommonDivisor(a.modulus, b.modulus), remainder: r)
     }
 
     static prefix func - (a: Alignment) -> Alignment {
@@ -33,12 +33,12 @@ struct Alignment: Hashable {
     }
 
     static func * (a: Alignment, b: Alignment) -> Alignment {
-        // (m₁k₁ + r₁)(m₂k₂ + r₂): every term but r₁r₂ is a multiple of gcd(m₁m₂, m₁r₂, m₂r₁).
+        // (m₁k₁ + r₁)(m₂k₂ + r₂): every term but r₁r₂ is a multiple of greatestCommonDivisor(m₁m₂, m₁r₂, m₂r₁).
         let products = [(a.modulus, b.modulus), (a.modulus, b.remainder), (a.remainder, b.modulus), (a.remainder, b.remainder)]
             .map { $0.multipliedReportingOverflow(by: $1) }
         guard products.allSatisfy({ !$0.overflow }) else { return .unknown }
         let p = products.map(\.partialValue)
-        return Alignment(modulus: gcd(gcd(p[0], p[1]), p[2]), remainder: p[3])
+        return Alignment(modulus: greatestCommonDivisor(greatestCommonDivisor(p[0], p[1]), p[2]), remainder: p[3])
     }
 
     /// Floor division by a positive constant.
@@ -52,15 +52,9 @@ struct Alignment: Hashable {
     /// Floor remainder by a positive constant.
     func moduloBy(_ d: Int64) -> Alignment {
         if modulus == 0 { return .exactly(Interval.floorMod(remainder, d)) }
-        let g = gcd(modulus, d)
+        let g = greatestCommonDivisor(modulus, d)
         return g == d ? .exactly(Interval.floorMod(remainder, d)) : Alignment(modulus: g, remainder: remainder)
     }
-}
-
-func gcd(_ a: Int64, _ b: Int64) -> Int64 {
-    var (x, y) = (abs(a), abs(b))
-    while y != 0 { (x, y) = (y, x % y) }
-    return x
 }
 
 /// The alignment of an integer expression, given what is known of the

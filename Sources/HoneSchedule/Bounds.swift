@@ -85,80 +85,47 @@ extension Lowering {
 }
 
 /// An index as `fixed + Σ c·v + constant` over inner loop variables v, with
-/// the exact range of `Σ c·v + constant`. `fixed` maps each fixed term (free
-/// of inner loops) to its coefficient. Divisions and remainders by constants
-/// of sums of inner loops count with their ranges (which need not be exact).
+/// the exact range of `Σ c·v + constant`. `fixed` maps each term free of
+/// inner loops to its coefficient. Divisions and remainders by constants of
+/// sums of inner loops count with their ranges (which need not be exact).
 struct SplitAffine {
     var fixed: [Expr: Int64] = [:]
-    var inner: [String: Int64] = [:]
-    var low: Int64 = 0
-    var high: Int64 = 0
-    /// The range of the divisions and remainders of inner loops among the terms.
-    private var opaqueLow: Int64 = 0
-    private var opaqueHigh: Int64 = 0
+    var low: Int64
+    var high: Int64
 
+    /// Nil when the index is not affine in the inner loops, or a bound overflows.
     init?(_ expr: Expr, inner extents: [String: Int64]) {
-        guard collect(expr, 1, extents) else { return nil }
+        guard let form = AffineForm(expr, atoms: .indexExpressions) else { return nil }
         // The constant goes into the range, so reads at `y`, `y + 1` and
         // `y + 2` share their fixed part and make one region of three.
-        let constant = fixed.removeValue(forKey: .index(1)) ?? 0
-        (low, high) = (constant + opaqueLow, constant + opaqueHigh)
-        for (name, c) in inner {
-            let span = c * (extents[name]! - 1)
-            low += min(0, span)
-            high += max(0, span)
-        }
-    }
-
-    private mutating func collect(_ expr: Expr, _ scale: Int64, _ extents: [String: Int64]) -> Bool {
-        switch expr {
-        case .int(let v, _):
-            fixed[.index(1), default: 0] += v * scale
-            return true
-        case .variable(let name, _) where extents[name] != nil:
-            inner[name, default: 0] += scale
-            return true
-        case .binary(.add, let a, let b): return collect(a, scale, extents) && collect(b, scale, extents)
-        case .binary(.sub, let a, let b): return collect(a, scale, extents) && collect(b, -scale, extents)
-        case .unary(.neg, let a): return collect(a, -scale, extents)
-        case .binary(.mul, let a, .int(let c, _)), .binary(.mul, .int(let c, _), let a): return collect(a, scale * c, extents)
-        case .binary(let op, let a, .int(let d, _)) where (op == .div || op == .mod) && d > 0 && !variables(in: a).isDisjoint(with: extents.keys):
-            // `e / d` or `e % d` of an index of inner loops only (a loop fused
-            // over two dimensions): bounded through e's range.
-            guard let e = SplitAffine(a, inner: extents), e.fixed.isEmpty, let range = Interval(e.low, e.high).floorDivided(by: d) else { return false }
-            var (lo, hi) = (range.lo, range.hi)
-            if op == .mod {
-                (lo, hi) = lo == hi ? (Interval.floorMod(e.low, d), Interval.floorMod(e.high, d)) : (0, d - 1)
+        var range = Interval.point(form.constant)
+        for (atom, c) in form.terms {
+            let termRange: Interval?
+            if case .variable(let name, _) = atom, let extent = extents[name] {
+                termRange = Interval(min(0, extent - 1), max(0, extent - 1)).scaled(by: c)
+            } else if case .binary(let op, let a, .int(let d, _)) = atom, op == .div || op == .mod, d > 0, a.mentions(anyOf: extents.keys) {
+                // `e / d` or `e % d` of an index of inner loops only (a loop
+                // fused over two dimensions): bounded through e's range.
+                guard let e = SplitAffine(a, inner: extents), e.fixed.isEmpty else { return nil }
+                let whole = Interval(e.low, e.high)
+                termRange = (op == .div ? whole.floorDivided(by: d) : whole.floorModulo(by: d))?.scaled(by: c)
+            } else {
+                guard !atom.mentions(anyOf: extents.keys) else { return nil }
+                fixed[atom] = c
+                continue
             }
-            (opaqueLow, opaqueHigh) = (opaqueLow + min(lo * scale, hi * scale), opaqueHigh + max(lo * scale, hi * scale))
-            return true
-        default:
-            guard variables(in: expr).isDisjoint(with: extents.keys) else { return false }
-            fixed[expr, default: 0] += scale
-            return true
+            guard let term = termRange, let sum = range.adding(term) else { return nil }
+            range = sum
         }
+        (low, high) = (range.lo, range.hi)
     }
 
     /// `Σ coefficient·term + offset` as an expression.
     static func expression(_ fixed: [Expr: Int64], plus offset: Int64) -> Expr {
-        var result: Expr = .index(Int(fixed[.index(1)] ?? 0) + Int(offset))
-        for (term, c) in fixed.sorted(by: { $0.key.description < $1.key.description }) where term != .index(1) && c != 0 {
+        var result: Expr = .index(Int(offset))
+        for (term, c) in fixed.sorted(by: { $0.key.description < $1.key.description }) {
             result = .binary(.add, result, c == 1 ? term : .binary(.mul, term, .index(Int(c))))
         }
         return result
     }
-}
-
-/// The index lists of every load of `tensor` in `expr`.
-func loads(of tensor: String, in expr: Expr) -> [[Expr]] {
-    var found: [[Expr]] = []
-    expr.forEachNode { if case .load(tensor, let indices, _) = $0 { found.append(indices) } }
-    return found
-}
-
-/// The variables an expression mentions.
-func variables(in expr: Expr) -> Set<String> {
-    var names = Set<String>()
-    expr.forEachNode { if case .variable(let name, _) = $0 { names.insert(name) } }
-    return names
 }

@@ -113,7 +113,7 @@ struct NestBuilder {
             guard let ta = tileTest(a, internal: inTile, extents: extents), let tb = tileTest(b, internal: inTile, extents: extents) else { return nil }
             return .binary(.and, ta, tb)
         case .binary(let op, let a, let b) where [.lt, .le, .gt, .ge].contains(op):
-            guard let form = Linear(.binary(.sub, a, b)) else { return nil }
+            guard let form = AffineForm(.binary(.sub, a, b), atoms: .indexExpressions) else { return nil }
             let wantMaximum = op == .lt || op == .le
             var worst: Expr = .index(Int(form.constant))
             for (atom, c) in form.terms {

@@ -195,7 +195,7 @@ struct PointCounter {
         case .ge: difference = .binary(.add, .binary(.sub, b, a), .index(-1))
         default: return nil
         }
-        guard let form = Linear(difference) else { return nil }
+        guard let form = AffineForm(difference, atoms: .indexExpressions) else { return nil }
         var coefficients = [Int64](repeating: 0, count: extents.count)
         for (atom, c) in form.terms {
             guard case .variable(let name, _) = atom, let p = positions[name] else { return nil }

@@ -70,7 +70,7 @@ struct Simplifier {
                 bindings[name] = savedBinding
                 alignments[name] = savedAlignment
             }
-            if let form = Linear(v), form.terms.allSatisfy({ if case .variable = $0.atom { true } else { false } }) {
+            if let form = AffineForm(v, atoms: .indexExpressions), form.terms.allSatisfy({ if case .variable = $0.atom { true } else { false } }) {
                 // Constants and sums of variables are substituted, so indices
                 // built on them fold further (`(16·j + r) / 16 = j`).
                 context.ranges[name] = nil
@@ -113,7 +113,7 @@ struct Simplifier {
         case .binary(let op, let a, let b) where [.lt, .le, .gt, .ge].contains(op) && a.type == .index && b.type == .index:
             // As `f < 0`.
             let difference: Expr = op == .lt || op == .le ? .binary(.sub, a, b) : .binary(.sub, b, a)
-            guard var form = Linear(op == .le || op == .ge ? .binary(.sub, difference, .index(1)) : difference),
+            guard var form = AffineForm(op == .le || op == .ge ? .binary(.sub, difference, .index(1)) : difference, atoms: .indexExpressions),
                   let term = form.terms.first(where: { $0.atom == .variable(variable, .index) }), term.coefficient > 0 else { return nil }
             form.terms.removeAll { $0.atom == .variable(variable, .index) }
             guard let rest = context.interval(of: form.expression), abs(rest.lo) < Int64(1) << 40 else { return nil }
@@ -156,21 +156,21 @@ struct Simplifier {
     private func simplifyIndex(_ op: BinaryOp, _ a: Expr, _ b: Expr) -> Expr {
         switch op {
         case .add, .sub, .mul:
-            if let form = Linear(.binary(op, a, b)) { return form.expression }
+            if let form = AffineForm(.binary(op, a, b), atoms: .indexExpressions) { return form.expression }
             return .binary(op, a, b)
         case .div, .mod:
             guard case .int(let d, _) = b, d > 0 else { return .binary(op, a, b) }
             if d == 1 { return op == .div ? a : .index(0) }
-            if let form = Linear(a) {
+            if let form = AffineForm(a, atoms: .indexExpressions) {
                 // a = d·q + r with r's range inside [0, d): a / d = q, a % d = r.
-                let (quotient, remainder) = form.divided(by: d) { alignment(of: $0, alignments) }
+                let (quotient, remainder) = form.divided(by: d) { alignment(of: $0, alignments).isMultiple(of: $1) }
                 if let range = context.interval(of: remainder.expression), range.lo >= 0, range.hi < d {
                     return op == .div ? quotient.expression : remainder.expression
                 }
             }
             if let range = context.interval(of: a) {
                 let (ql, qh) = (Interval.floorDiv(range.lo, d), Interval.floorDiv(range.hi, d))
-                if ql == qh { return op == .div ? .index(Int(ql)) : Linear(.binary(.sub, a, .index(Int(ql * d))))?.expression ?? .binary(op, a, b) }
+                if ql == qh { return op == .div ? .index(Int(ql)) : AffineForm(.binary(.sub, a, .index(Int(ql * d))), atoms: .indexExpressions)?.expression ?? .binary(op, a, b) }
             }
             return .binary(op, a, b)
         case .min, .max:
@@ -180,7 +180,7 @@ struct Simplifier {
             }
             return .binary(op, a, b)
         case .eq, .ne, .lt, .le, .gt, .ge:
-            if let difference = Linear(.binary(.sub, a, b)), let range = context.interval(of: difference.expression) {
+            if let difference = AffineForm(.binary(.sub, a, b), atoms: .indexExpressions), let range = context.interval(of: difference.expression) {
                 let always: Bool?
                 switch op {
                 case .lt: always = range.hi < 0 ? true : range.lo >= 0 ? false : nil
@@ -196,85 +196,5 @@ struct Simplifier {
         default:
             return .binary(op, a, b)
         }
-    }
-}
-
-/// An integer expression as `Σ c·atom + constant`, where atoms are variables
-/// or expressions that are not sums (loads, divisions, ...). Terms keep the
-/// order they first appear in, so printed indices read naturally.
-struct Linear {
-    var terms: [(atom: Expr, coefficient: Int64)] = []
-    var constant: Int64 = 0
-
-    init?(_ expr: Expr) {
-        guard add(expr, 1) else { return nil }
-        terms.removeAll { $0.coefficient == 0 }
-    }
-
-    private init(terms: [(atom: Expr, coefficient: Int64)], constant: Int64) {
-        self.terms = terms
-        self.constant = constant
-    }
-
-    private mutating func add(_ expr: Expr, _ scale: Int64) -> Bool {
-        switch expr {
-        case .int(let v, _):
-            let (p, o1) = v.multipliedReportingOverflow(by: scale)
-            let (s, o2) = constant.addingReportingOverflow(p)
-            constant = s
-            return !o1 && !o2
-        case .binary(.add, let a, let b): return add(a, scale) && add(b, scale)
-        case .binary(.sub, let a, let b): return add(a, scale) && add(b, -scale)
-        case .unary(.neg, let a): return add(a, -scale)
-        case .binary(.mul, let a, .int(let c, _)), .binary(.mul, .int(let c, _), let a): return add(a, scale * c)
-        default:
-            guard expr.type == .index else { return false }
-            if let i = terms.firstIndex(where: { $0.atom == expr }) {
-                terms[i].coefficient += scale
-            } else {
-                terms.append((expr, scale))
-            }
-            return true
-        }
-    }
-
-    /// Splits into `d·quotient + remainder`: terms that are multiples of `d`
-    /// (and the constant's multiple of d) go to the quotient. A term `c·a` is
-    /// one when d divides c, or when `a` is known to be a multiple of
-    /// d / gcd(c, d) (`alignment`); its quotient is then `(c/g)·(a / (d/g))`.
-    func divided(by d: Int64, alignment: (Expr) -> Alignment = { _ in .unknown }) -> (quotient: Linear, remainder: Linear) {
-        var q = Linear(terms: [], constant: Interval.floorDiv(constant, d))
-        var r = Linear(terms: [], constant: Interval.floorMod(constant, d))
-        for term in terms {
-            let g = gcd(term.coefficient, d)
-            if g == d {
-                q.terms.append((term.atom, term.coefficient / d))
-            } else if alignment(term.atom).isMultiple(of: d / g) {
-                q.terms.append((.binary(.div, term.atom, .int(d / g, .index)), term.coefficient / g))
-            } else {
-                r.terms.append(term)
-            }
-        }
-        return (q, r)
-    }
-
-    var expression: Expr {
-        var result: Expr? = nil
-        for (atom, c) in terms {
-            let term: Expr = c == 1 ? atom : c == -1 ? .unary(.neg, atom) : .binary(.mul, atom, .int(c, .index))
-            if let sum = result {
-                if c < 0 && c != Int64.min {
-                    let positive: Expr = c == -1 ? atom : .binary(.mul, atom, .int(-c, .index))
-                    result = .binary(.sub, sum, positive)
-                } else {
-                    result = .binary(.add, sum, term)
-                }
-            } else {
-                result = term
-            }
-        }
-        guard let sum = result else { return .int(constant, .index) }
-        if constant == 0 { return sum }
-        return constant > 0 ? .binary(.add, sum, .int(constant, .index)) : .binary(.sub, sum, .int(-constant, .index))
     }
 }

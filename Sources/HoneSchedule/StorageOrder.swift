@@ -7,37 +7,32 @@ import HoneIR
 /// flattening makes the last dimension listed the unit-stride one.
 func reorderStorage(_ stmt: Stmt, orders: [String: [Int]]) -> Stmt {
     guard !orders.isEmpty else { return stmt }
+    var reorder = StorageReordering(orders: orders)
+    return reorder.rewritten(stmt)
+}
+
+private struct StorageReordering: StmtRewriter {
+    let orders: [String: [Int]]
+
     func permuted<T>(_ values: [T], _ name: String) -> [T] {
         guard let order = orders[name] else { return values }
         return order.map { values[$0] }
     }
-    func rewrite(_ expr: Expr) -> Expr {
-        switch expr {
-        case .int, .float, .variable: return expr
-        case .load(let name, let indices, let type): return .load(name, permuted(indices.map(rewrite), name), type)
-        case .unary(let op, let a): return .unary(op, rewrite(a))
-        case .binary(let op, let a, let b): return .binary(op, rewrite(a), rewrite(b))
-        case .call(let f, let args): return .call(f, args.map(rewrite))
-        case .select(let c, let a, let b): return .select(rewrite(c), rewrite(a), rewrite(b))
-        case .cast(let t, let a): return .cast(t, rewrite(a))
-        }
+
+    mutating func rewrite(_ e: Expr) -> Expr? {
+        guard case .load(let name, let indices, let type) = e, orders[name] != nil else { return rewriteChildren(of: e) }
+        return .load(name, permuted(Expr.map(indices) { rewrite($0) } ?? indices, name), type)
     }
-    func rewrite(_ stmt: Stmt) -> Stmt {
-        switch stmt {
-        case .loop(var loop):
-            loop.min = rewrite(loop.min)
-            loop.extent = rewrite(loop.extent)
-            loop.body = rewrite(loop.body)
-            return .loop(loop)
-        case .store(let name, let indices, let value):
-            return .store(name, permuted(indices.map(rewrite), name), rewrite(value))
-        case .allocate(var buffer, let body):
+
+    mutating func rewrite(_ s: Stmt) -> Stmt? {
+        switch s {
+        case .store(let name, let indices, let value) where orders[name] != nil:
+            return .store(name, permuted(Expr.map(indices) { rewrite($0) } ?? indices, name), rewritten(value))
+        case .allocate(var buffer, let body) where orders[buffer.name] != nil:
             buffer.shape = permuted(buffer.shape, buffer.name)
-            return .allocate(buffer, rewrite(body))
-        case .letStmt(let name, let value, let body): return .letStmt(name, rewrite(value), rewrite(body))
-        case .ifThenElse(let c, let then, let otherwise, let facts): return .ifThenElse(rewrite(c), rewrite(then), otherwise.map(rewrite), facts)
-        case .block(let stmts): return .block(stmts.map(rewrite))
+            return .allocate(buffer, rewritten(body))
+        default:
+            return rewriteChildren(of: s)
         }
     }
-    return rewrite(stmt)
 }

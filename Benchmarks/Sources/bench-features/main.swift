@@ -203,5 +203,18 @@ for (file, schedules) in [("gemm", gemmSchedules()), ("conv2d", conv2dSchedules(
     report("lowering only", lowering)
     report("lowering + features", both)
 }
+// The hand schedules in Kernels/ at the kernels' default sizes: the time
+// of one lowering (what every measured candidate pays before codegen).
+print("\nhand schedules (Kernels/*.schedule.json, default sizes): one lowering")
+for file in ["gemm", "conv2d", "conv2d_1x1", "depthwise_conv2d", "softmax"] {
+    guard let kernel = try? Kernel.load(path: kernelsDirectory + "/\(file).hone"),
+          let schedule = try? Schedule.load(path: kernelsDirectory + "/\(file).schedule.json"),
+          (try? lower(kernel, schedule: schedule)) != nil else {
+        print("  \(file): cannot lower its hand schedule")
+        failures += 1
+        continue
+    }
+    report(file, rates(count: 1) { _ = try? lower(kernel, schedule: schedule) })
+}
 print("\nload average at end: \(loadAverage())")
 exit(failures == 0 ? 0 : 1)

@@ -121,94 +121,6 @@ extension Interval {
     }
 }
 
-/// Int64 arithmetic that reports overflow as nil.
-enum Checked {
-    static func add(_ a: Int64, _ b: Int64) -> Int64? {
-        let (r, o) = a.addingReportingOverflow(b)
-        return o ? nil : r
-    }
-    static func sub(_ a: Int64, _ b: Int64) -> Int64? {
-        let (r, o) = a.subtractingReportingOverflow(b)
-        return o ? nil : r
-    }
-    static func mul(_ a: Int64, _ b: Int64) -> Int64? {
-        let (r, o) = a.multipliedReportingOverflow(by: b)
-        return o ? nil : r
-    }
-}
-
-// MARK: - Affine forms
-
-/// `Σ coefficient·variable + constant` over integer variables: the linear view
-/// of an index expression. Built from `+ - unary-` and products with a
-/// constant; anything else (division, min, loads) is not affine.
-public struct AffineForm: Hashable, Sendable {
-    /// Non-zero coefficients by variable name.
-    public var terms: [String: Int64]
-    public var constant: Int64
-
-    public init(terms: [String: Int64] = [:], constant: Int64 = 0) {
-        self.terms = terms.filter { $0.value != 0 }
-        self.constant = constant
-    }
-
-    /// The affine form of an integer expression, or nil when it is not affine
-    /// (or a coefficient overflows).
-    public init?(_ e: Expr) {
-        guard let f = AffineForm.linearize(e) else { return nil }
-        self = f
-    }
-
-    public var isConstant: Bool { terms.isEmpty }
-
-    private static func linearize(_ e: Expr) -> AffineForm? {
-        switch e {
-        case .int(let v, let t) where t != .bool:
-            return AffineForm(constant: v)
-        case .variable(let name, let t) where t.isInteger:
-            return AffineForm(terms: [name: 1])
-        case .cast(let t, let a) where t.isInteger && a.type.isInteger:
-            return linearize(a)
-        case .unary(.neg, let a):
-            return linearize(a)?.scaled(by: -1)
-        case .binary(.add, let a, let b):
-            guard let x = linearize(a), let y = linearize(b) else { return nil }
-            return x.adding(y, times: 1)
-        case .binary(.sub, let a, let b):
-            guard let x = linearize(a), let y = linearize(b) else { return nil }
-            return x.adding(y, times: -1)
-        case .binary(.mul, let a, let b):
-            guard let x = linearize(a), let y = linearize(b) else { return nil }
-            if x.isConstant { return y.scaled(by: x.constant) }
-            if y.isConstant { return x.scaled(by: y.constant) }
-            return nil
-        default:
-            return nil
-        }
-    }
-
-    /// `self + k·other`, nil on overflow.
-    public func adding(_ other: AffineForm, times k: Int64) -> AffineForm? {
-        var terms = self.terms
-        for (name, c) in other.terms {
-            guard let kc = Checked.mul(c, k), let sum = Checked.add(terms[name, default: 0], kc) else { return nil }
-            terms[name] = sum
-        }
-        guard let kc = Checked.mul(other.constant, k), let constant = Checked.add(self.constant, kc) else { return nil }
-        return AffineForm(terms: terms, constant: constant)
-    }
-
-    public func scaled(by k: Int64) -> AffineForm? {
-        var terms: [String: Int64] = [:]
-        for (name, c) in self.terms {
-            guard let kc = Checked.mul(c, k) else { return nil }
-            terms[name] = kc
-        }
-        guard let constant = Checked.mul(self.constant, k) else { return nil }
-        return AffineForm(terms: terms, constant: constant)
-    }
-}
-
 // MARK: - Context
 
 /// What is known about integer variables at a point of an expression: a range
@@ -217,8 +129,8 @@ public struct AffineForm: Hashable, Sendable {
 public struct IntervalContext: Sendable {
     /// A range for each variable in scope.
     public var ranges: [String: Interval]
-    /// `form ∈ range` facts; each form has constant 0, coprime coefficients and
-    /// a positive coefficient on its alphabetically first variable.
+    /// `form ∈ range` facts; each form has constant 0, coprime coefficients,
+    /// terms in alphabetical order and a positive first coefficient.
     public private(set) var facts: [(form: AffineForm, range: Interval)] = []
 
     public init(ranges: [String: Interval] = [:]) { self.ranges = ranges }
@@ -297,10 +209,11 @@ public struct IntervalContext: Sendable {
     public func interval(ofAffine form: AffineForm) -> Interval? {
         guard var result = plainInterval(of: form) else { return nil }
         for fact in facts {
-            guard let first = fact.form.terms.min(by: { $0.key < $1.key }),
-                  let mine = form.terms[first.key], mine % first.value == 0 else { continue }
-            let k = mine / first.value
-            guard fact.form.terms.allSatisfy({ form.terms[$0.key] == $0.value &* k }),
+            // A fact's first term has the alphabetically first variable.
+            let first = fact.form.terms[0], mine = form.coefficient(of: first.atom)
+            guard mine != 0, mine % first.coefficient == 0 else { continue }
+            let k = mine / first.coefficient
+            guard fact.form.terms.allSatisfy({ form.coefficient(of: $0.atom) == $0.coefficient &* k }),
                   let rest = form.adding(fact.form, times: -k),
                   let restInterval = plainInterval(of: rest),
                   let scaled = fact.range.scaled(by: k),
@@ -313,8 +226,8 @@ public struct IntervalContext: Sendable {
 
     private func plainInterval(of form: AffineForm) -> Interval? {
         var result = Interval.point(form.constant)
-        for (name, c) in form.terms {
-            guard let r = ranges[name], let term = r.scaled(by: c), let sum = result.adding(term) else { return nil }
+        for (atom, c) in form.terms {
+            guard case .variable(let name, _) = atom, let r = ranges[name], let term = r.scaled(by: c), let sum = result.adding(term) else { return nil }
             result = sum
         }
         return result
@@ -369,13 +282,12 @@ public struct IntervalContext: Sendable {
         }
         var lo = sub(bound.lo), hi = sub(bound.hi)
         if form.terms.isEmpty { return lo <= 0 && 0 <= hi ? self : nil }
-        // Normalize: divide by the gcd, make the first coefficient positive.
-        let g = form.terms.values.reduce(0) { greatestCommonDivisor($0, $1) }
-        let first = form.terms.min { $0.key < $1.key }!.value
-        let sign: Int64 = first < 0 ? -1 : 1
-        let divisor = g * sign
-        var terms = form.terms
-        for (k, v) in terms { terms[k] = v / divisor }
+        // Normalize: order the terms by variable, divide by the gcd, make the
+        // first coefficient positive.
+        var terms = form.terms.sorted { name(of: $0.atom) < name(of: $1.atom) }
+        let g = terms.reduce(0) { greatestCommonDivisor($0, $1.coefficient) }
+        let divisor = terms[0].coefficient < 0 ? -g : g
+        for i in terms.indices { terms[i].coefficient /= divisor }
         // `divisor·F ∈ [lo, hi]` ⇒ F ∈ [ceil(lo/divisor), floor(hi/divisor)] (swapped if
         // negative). Int64.min and .max stand for "unbounded" and stay so.
         func divide(_ a: Int64, roundingUp: Bool) -> Int64 {
@@ -389,10 +301,11 @@ public struct IntervalContext: Sendable {
         guard lo <= hi else { return nil }
         var range = Interval(lo, hi)
         var c = self
-        if terms.count == 1, let only = terms.first, only.value == 1 {
-            guard let known = c.ranges[only.key] else { return self }
+        if terms.count == 1, terms[0].coefficient == 1 {
+            let only = name(of: terms[0].atom)
+            guard let known = c.ranges[only] else { return self }
             guard let narrowed = known.intersection(range) else { return nil }
-            c.ranges[only.key] = narrowed
+            c.ranges[only] = narrowed
             return c
         }
         let normalized = AffineForm(terms: terms)
@@ -412,10 +325,10 @@ public struct IntervalContext: Sendable {
     }
 }
 
-private func greatestCommonDivisor(_ a: Int64, _ b: Int64) -> Int64 {
-    var x = a.magnitude, y = b.magnitude
-    while y != 0 { (x, y) = (y, x % y) }
-    return Int64(x)
+/// The name of a variable term (`AffineForm.Atoms.variables`).
+private func name(of atom: Expr) -> String {
+    guard case .variable(let name, _) = atom else { preconditionFailure("\(atom) is not a variable") }
+    return name
 }
 
 extension BinaryOp {

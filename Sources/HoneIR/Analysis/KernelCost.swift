@@ -83,8 +83,7 @@ public struct KernelCost: Hashable, Sendable {
             if stage.reduction != nil, let type = decl?.type {
                 if type.isFloat { counter.flops += 1 } else if type == .i32 { counter.integerOps += 1 }
             }
-            var read = Set<String>()
-            collectLoads(stage.value, into: &read)
+            let read = tensorsRead(by: stage.value)
             let points = elements * reductionPoints
             return StageCost(
                 name: stage.name, elements: elements, reductionPoints: reductionPoints,
@@ -107,54 +106,19 @@ private struct OperationCounter {
     var integerOps = 0
 
     mutating func count(_ e: Expr) {
-        switch e {
-        case .int, .float, .variable, .load:
-            return
-        case .unary(let op, let a):
-            if op == .neg { tally(e.type) }
-            count(a)
-        case .binary(let op, let a, let b):
-            if op.isComparison {
-                tally(ScalarType.promoted(a.type, b.type))
-            } else if !op.isLogical {
-                tally(e.type)
+        e.walk { e in
+            switch e {
+            case .load: return .skipChildren
+            case .unary(.neg, _), .call: tally(e.type)
+            case .binary(let op, let a, let b) where op.isComparison: tally(ScalarType.promoted(a.type, b.type))
+            case .binary(let op, _, _) where !op.isLogical: tally(e.type)
+            default: break
             }
-            count(a)
-            count(b)
-        case .call(_, let args):
-            tally(e.type)
-            args.forEach { count($0) }
-        case .select(let c, let a, let b):
-            count(c)
-            count(a)
-            count(b)
-        case .cast(_, let a):
-            count(a)
+            return .visitChildren
         }
     }
 
     private mutating func tally(_ type: ScalarType) {
         if type.isFloat { flops += 1 } else if type == .i32 { integerOps += 1 }
-    }
-}
-
-private func collectLoads(_ e: Expr, into names: inout Set<String>) {
-    switch e {
-    case .int, .float, .variable:
-        return
-    case .load(let name, let indices, _):
-        names.insert(name)
-        indices.forEach { collectLoads($0, into: &names) }
-    case .unary(_, let a), .cast(_, let a):
-        collectLoads(a, into: &names)
-    case .binary(_, let a, let b):
-        collectLoads(a, into: &names)
-        collectLoads(b, into: &names)
-    case .call(_, let args):
-        args.forEach { collectLoads($0, into: &names) }
-    case .select(let c, let a, let b):
-        collectLoads(c, into: &names)
-        collectLoads(a, into: &names)
-        collectLoads(b, into: &names)
     }
 }
