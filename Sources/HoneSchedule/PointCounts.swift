@@ -26,8 +26,6 @@ struct PointCounter {
     /// Per loop position, outermost first.
     private let extents: [Int64]
     private let positions: [String: Int]
-    private var literals: [Expr] = []
-    private var index: [Expr: Int] = [:]
     /// Per literal: its compiled form, nil when it cannot be counted.
     private var programs: [Term?] = []
     /// Per literal, when it is `Σ a_l·v_l + k < 0` over the loops: (a per loop, k).
@@ -49,23 +47,35 @@ struct PointCounter {
     }
 
     init(loops: [(variable: String, extent: Int)]) {
-        extents = loops.map { Int64($0.extent) }
-        positions = Dictionary(uniqueKeysWithValues: loops.enumerated().map { ($1.variable, $0) })
+        self.init(extents: loops.map { Int64($0.extent) },
+                  positions: Dictionary(uniqueKeysWithValues: loops.enumerated().map { ($1.variable, $0) }))
     }
 
-    /// Registers the conjuncts of `condition`; returns their indices.
+    /// Loops by position, outermost first, and each loop variable's position.
+    init(extents: [Int64], positions: [String: Int]) {
+        self.extents = extents
+        self.positions = positions
+    }
+
+    /// Registers the conjuncts of `condition`; returns their indices. Equal
+    /// conjuncts registered twice are two literals (with the same counts).
     mutating func register(_ condition: Expr) -> [Int] {
-        conjuncts(condition).map { literal in
-            if let i = index[literal] { return i }
-            let i = literals.count
-            literals.append(literal)
-            index[literal] = i
+        var indices: [Int] = []
+        func add(_ literal: Expr) {
+            if case .binary(.and, let a, let b) = literal {
+                add(a)
+                add(b)
+                return
+            }
+            indices.append(programs.count)
             var mask: UInt64 = 0
-            programs.append(Term(literal, positions, &mask))
+            let program = Term(literal, positions, &mask)
+            programs.append(program)
             reads.append(mask)
-            affine.append(affineForm(literal))
-            return i
+            affine.append(program.flatMap(affineForm))
         }
+        add(condition)
+        return indices
     }
 
     /// Groups the literals into components and enumerates each one.
@@ -77,10 +87,10 @@ struct PointCounter {
             for l in extents.indices where mask & (1 << UInt64(l)) != 0 { parent[root(l)] = root(first) }
         }
         var byRoot: [Int: Int] = [:]
-        componentOf = Array(repeating: -1, count: literals.count)
-        bitOf = Array(repeating: -1, count: literals.count)
-        constantTruth = Array(repeating: true, count: literals.count)
-        for i in literals.indices {
+        componentOf = Array(repeating: -1, count: programs.count)
+        bitOf = Array(repeating: -1, count: programs.count)
+        constantTruth = Array(repeating: true, count: programs.count)
+        for i in programs.indices {
             guard let program = programs[i] else { continue }
             guard reads[i] != 0 else {
                 var none: [Int64] = []
@@ -138,70 +148,139 @@ struct PointCounter {
         components[c].histogram = histogram
     }
 
-    /// The histogram of a component of affine literals: the loops but the
-    /// last are enumerated; along the last, each literal holds on a prefix or
-    /// a suffix, so its points split into a few runs of one mask each.
+    /// The histogram of a component of affine literals. Along each loop but
+    /// the last, a literal is decided for a whole block of the loops inside
+    /// (true or false at every point of it) except for a few values where its
+    /// sum crosses zero within the block: runs of decided values count as
+    /// one mask each, and only the others are walked. Along the last loop,
+    /// each literal holds on a prefix or a suffix, so its points split into a
+    /// few runs of one mask each. A split's guard is undecided in its last
+    /// tile only, so the walk is a few steps whatever the extents.
     private func enumerateAffine(_ loops: [Int], _ members: [Int], _ histogram: inout [UInt64: Int64]) {
-        let last = loops[loops.count - 1], n = extents[last]
         let forms = members.map { affine[$0]! }
-        var values = [Int64](repeating: 0, count: extents.count)
+        let depth = loops.count
+        // Per depth d and literal: the least and greatest sum of the loops past d,
+        // and the points of those loops.
+        var minRest = [[Int64]](repeating: [Int64](repeating: 0, count: forms.count), count: depth)
+        var maxRest = minRest
+        var inner = [Int64](repeating: 1, count: depth)
+        for d in stride(from: depth - 2, through: 0, by: -1) {
+            let l = loops[d + 1], n = extents[l]
+            inner[d] = inner[d + 1] * n
+            for (i, form) in forms.enumerated() {
+                let span = form.coefficients[l] * (n - 1)
+                minRest[d][i] = minRest[d + 1][i] + min(span, 0)
+                maxRest[d][i] = maxRest[d + 1][i] + max(span, 0)
+            }
+        }
+        var sums = forms.map(\.constant)
         var low = [Int64](repeating: 0, count: forms.count), high = low
         var cuts: [Int64] = []
-        while true {
-            cuts.removeAll(keepingCapacity: true)
-            cuts.append(0)
-            cuts.append(n)
-            for (i, form) in forms.enumerated() {
-                // a·v + s < 0 for v in 0..<n, s the other loops' part.
-                var sum = form.constant
-                for l in loops where l != last { sum += form.coefficients[l] * values[l] }
-                let a = form.coefficients[last]
-                if a == 0 {
-                    (low[i], high[i]) = sum < 0 ? (0, n) : (0, 0)
-                } else if a > 0 {
-                    (low[i], high[i]) = (0, min(max(Interval.floorDiv(-sum + a - 1, a), 0), n))  // v < ceil(-s / a)
-                } else {
-                    (low[i], high[i]) = (min(max(Interval.floorDiv(sum, -a) + 1, 0), n), n)  // v > s / -a
-                }
-                cuts.append(low[i])
-                cuts.append(high[i])
-            }
-            cuts.sort()
-            for j in 0..<(cuts.count - 1) where cuts[j] < cuts[j + 1] {
-                var mask: UInt64 = 0
-                for i in forms.indices where low[i] <= cuts[j] && cuts[j] < high[i] { mask |= 1 << UInt64(i) }
-                histogram[mask, default: 0] += cuts[j + 1] - cuts[j]
-            }
-            var k = loops.count - 2
-            while k >= 0 {
-                values[loops[k]] += 1
-                if values[loops[k]] < extents[loops[k]] { break }
-                values[loops[k]] = 0
-                k -= 1
-            }
-            if k < 0 { break }
+        /// The first v in 0...n where `s + a·v + r < 0` changes truth (0 or n when it never does).
+        func breakpoint(_ s: Int64, _ a: Int64, _ r: Int64, _ n: Int64) -> Int64 {
+            if a > 0 { return min(max(Interval.floorDiv(-s - r - 1, a) + 1, 0), n) }
+            if a < 0 { return min(max(Interval.floorDiv(s + r, -a) + 1, 0), n) }
+            return 0
         }
+        func walk(_ d: Int) {
+            let l = loops[d], n = extents[l]
+            if d == depth - 1 {
+                cuts.removeAll(keepingCapacity: true)
+                cuts.append(0)
+                cuts.append(n)
+                for (i, form) in forms.enumerated() {
+                    // a·v + s < 0 for v in 0..<n, s the other loops' part.
+                    let sum = sums[i], a = form.coefficients[l]
+                    if a == 0 {
+                        (low[i], high[i]) = sum < 0 ? (0, n) : (0, 0)
+                    } else if a > 0 {
+                        (low[i], high[i]) = (0, min(max(Interval.floorDiv(-sum + a - 1, a), 0), n))  // v < ceil(-s / a)
+                    } else {
+                        (low[i], high[i]) = (min(max(Interval.floorDiv(sum, -a) + 1, 0), n), n)  // v > s / -a
+                    }
+                    cuts.append(low[i])
+                    cuts.append(high[i])
+                }
+                cuts.sort()
+                for j in 0..<(cuts.count - 1) where cuts[j] < cuts[j + 1] {
+                    var mask: UInt64 = 0
+                    for i in forms.indices where low[i] <= cuts[j] && cuts[j] < high[i] { mask |= 1 << UInt64(i) }
+                    histogram[mask, default: 0] += cuts[j + 1] - cuts[j]
+                }
+                return
+            }
+            var segment: [Int64] = [0, n]
+            for (i, form) in forms.enumerated() {
+                let a = form.coefficients[l]
+                segment.append(breakpoint(sums[i], a, maxRest[d][i], n))
+                segment.append(breakpoint(sums[i], a, minRest[d][i], n))
+            }
+            segment.sort()
+            for j in 0..<(segment.count - 1) where segment[j] < segment[j + 1] {
+                // Each literal is decided on all of the segment or on none of it.
+                let v = segment[j]
+                var mask: UInt64 = 0, decided = true
+                for (i, form) in forms.enumerated() {
+                    let x = sums[i] + form.coefficients[l] * v
+                    if x + maxRest[d][i] < 0 { mask |= 1 << UInt64(i) } else if x + minRest[d][i] < 0 { decided = false; break }
+                }
+                if decided {
+                    histogram[mask, default: 0] += (segment[j + 1] - v) * inner[d]
+                    continue
+                }
+                for v in v..<segment[j + 1] {
+                    for (i, form) in forms.enumerated() { sums[i] += form.coefficients[l] * v }
+                    walk(d + 1)
+                    for (i, form) in forms.enumerated() { sums[i] -= form.coefficients[l] * v }
+                }
+            }
+        }
+        walk(0)
     }
 
-    /// `e` as `Σ a_l·v_l + k < 0` over the loops (a comparison of affine
-    /// index expressions), or nil.
-    private func affineForm(_ e: Expr) -> (coefficients: [Int64], constant: Int64)? {
-        guard case .binary(let op, let a, let b) = e else { return nil }
-        let difference: Expr
-        switch op {
-        case .lt: difference = .binary(.sub, a, b)
-        case .le: difference = .binary(.add, .binary(.sub, a, b), .index(-1))
-        case .gt: difference = .binary(.sub, b, a)
-        case .ge: difference = .binary(.add, .binary(.sub, b, a), .index(-1))
-        default: return nil
-        }
-        guard let form = AffineForm(difference, atoms: .indexExpressions) else { return nil }
+    /// A compiled literal as `Σ a_l·v_l + k < 0` over the loops (a
+    /// comparison of affine index expressions), or nil.
+    private func affineForm(_ t: Term) -> (coefficients: [Int64], constant: Int64)? {
+        guard case .binary(let op, let a, let b) = t, [.lt, .le, .gt, .ge].contains(op) else { return nil }
         var coefficients = [Int64](repeating: 0, count: extents.count)
-        for (atom, c) in form.terms {
-            guard case .variable(let name, _) = atom, let p = positions[name] else { return nil }
-            coefficients[p] += c
+        var constant: Int64 = 0
+        // a < b: a - b < 0; a <= b: a - b - 1 < 0; a > b: b - a < 0; a >= b: b - a - 1 < 0.
+        let sign: Int64 = op == .lt || op == .le ? 1 : -1
+        guard Self.addLinear(a, sign, &coefficients, &constant), Self.addLinear(b, -sign, &coefficients, &constant) else { return nil }
+        if op == .le || op == .ge {
+            let (k, overflow) = constant.subtractingReportingOverflow(1)
+            guard !overflow else { return nil }
+            constant = k
         }
-        return (coefficients, form.constant)
+        return (coefficients, constant)
+    }
+
+    /// Adds `scale·t` when `t` is affine in the loops; false otherwise or on overflow.
+    private static func addLinear(_ t: Term, _ scale: Int64, _ coefficients: inout [Int64], _ constant: inout Int64) -> Bool {
+        switch t {
+        case .constant(let v):
+            let (p, o1) = v.multipliedReportingOverflow(by: scale)
+            let (sum, o2) = constant.addingReportingOverflow(p)
+            constant = sum
+            return !o1 && !o2
+        case .loop(let p):
+            let (sum, overflow) = coefficients[p].addingReportingOverflow(scale)
+            coefficients[p] = sum
+            return !overflow
+        case .unary(.neg, let a):
+            let (negated, overflow) = scale.multipliedReportingOverflow(by: -1)
+            return !overflow && addLinear(a, negated, &coefficients, &constant)
+        case .binary(.add, let a, let b):
+            return addLinear(a, scale, &coefficients, &constant) && addLinear(b, scale, &coefficients, &constant)
+        case .binary(.sub, let a, let b):
+            let (negated, overflow) = scale.multipliedReportingOverflow(by: -1)
+            return !overflow && addLinear(a, scale, &coefficients, &constant) && addLinear(b, negated, &coefficients, &constant)
+        case .binary(.mul, .constant(let c), let x), .binary(.mul, let x, .constant(let c)):
+            let (product, overflow) = scale.multipliedReportingOverflow(by: c)
+            return !overflow && addLinear(x, product, &coefficients, &constant)
+        default:
+            return false
+        }
     }
 
     /// Points of the loops at positions 0...`level` where every literal of
@@ -248,12 +327,6 @@ struct PointCounter {
         }
         return total
     }
-}
-
-/// The conjuncts of an `&&` chain.
-func conjuncts(_ e: Expr) -> [Expr] {
-    if case .binary(.and, let a, let b) = e { return conjuncts(a) + conjuncts(b) }
-    return [e]
 }
 
 /// An integer condition compiled over loop positions (Hone's integer
