@@ -23,8 +23,12 @@ import HoneIR
 struct PointCounter {
     static let enumerationLimit: Int64 = 1 << 16
 
-    /// Per loop position, outermost first.
-    private let extents: [Int64]
+    /// Per dimension: its extent and the position of its loop. Dimensions
+    /// are the loops, outermost first, where a fused loop read only as
+    /// `v / B` and `v % B` is two dimensions, its quotient (in the loop's
+    /// place) and its remainder (after the loops) (`unfuse`).
+    private var extents: [Int64]
+    private var levels: [Int]
     private let positions: [String: Int]
     /// Per literal: its compiled form, nil when it cannot be counted.
     private var programs: [Term?] = []
@@ -36,6 +40,8 @@ struct PointCounter {
     private var componentOf: [Int] = []
     private var bitOf: [Int] = []
     private var constantTruth: [Bool] = []
+    /// Per literal: the innermost loop position it reads (-1: none).
+    private var readLevel: [Int] = []
     private var components: [Component] = []
 
     private struct Component {
@@ -54,6 +60,7 @@ struct PointCounter {
     /// Loops by position, outermost first, and each loop variable's position.
     init(extents: [Int64], positions: [String: Int]) {
         self.extents = extents
+        self.levels = Array(extents.indices)
         self.positions = positions
     }
 
@@ -69,10 +76,7 @@ struct PointCounter {
             }
             indices.append(programs.count)
             var mask: UInt64 = 0
-            let program = Term(literal, positions, &mask)
-            programs.append(program)
-            reads.append(mask)
-            affine.append(program.flatMap(affineForm))
+            programs.append(Term(literal, positions, &mask))
         }
         add(condition)
         return indices
@@ -80,6 +84,18 @@ struct PointCounter {
 
     /// Groups the literals into components and enumerates each one.
     mutating func finish() {
+        unfuse()
+        reads = programs.map { program in
+            var mask: UInt64 = 0
+            program?.forEachLoop { mask |= 1 << UInt64($0) }
+            return mask
+        }
+        readLevel = reads.map { mask in
+            var level = -1
+            for d in extents.indices where mask & (1 << UInt64(d)) != 0 { level = max(level, levels[d]) }
+            return level
+        }
+        affine = programs.map { $0.flatMap(affineForm) }
         var parent = Array(extents.indices)
         func root(_ l: Int) -> Int { parent[l] == l ? l : root(parent[l]) }
         for mask in reads where mask != 0 {
@@ -109,6 +125,30 @@ struct PointCounter {
             components[c].literals.append(i)
         }
         for c in components.indices { enumerate(c) }
+    }
+
+    /// Splits each dimension that every literal reads as `v / B` or `v % B`
+    /// (one B dividing its extent) in two, as the fused loop it comes from:
+    /// `v` runs over the pairs (v / B, v % B), so counts are the same, and a
+    /// fused loop's guard becomes affine in the parts. Repeats for fusions
+    /// of fusions.
+    private mutating func unfuse() {
+        var changed = true
+        while changed {
+            changed = false
+            // Per dimension: nil unread, 0 read whole (or by differing B), else the B.
+            var divisor = [Int64?](repeating: nil, count: extents.count)
+            for program in programs { program?.forEachDivision(&divisor) }
+            for d in extents.indices {
+                guard let b = divisor[d], b > 1, extents[d] % b == 0, extents.count < 64 else { continue }
+                let remainder = extents.count
+                extents.append(b)
+                levels.append(levels[d])
+                extents[d] /= b
+                programs = programs.map { $0?.unfusing(d, b, remainder) }
+                changed = true
+            }
+        }
     }
 
     private mutating func enumerate(_ c: Int) {
@@ -298,7 +338,7 @@ struct PointCounter {
         var required = [UInt64](repeating: 0, count: components.count)
         for i in holding {
             guard programs[i] != nil else { return nil }
-            guard reads[i] >> UInt64(level + 1) == 0 else { return nil }  // reads a loop inside its `if`
+            guard readLevel[i] <= level else { return nil }  // reads a loop inside its `if`
             if componentOf[i] < 0 {
                 if !constantTruth[i] { return 0 }
                 continue
@@ -316,13 +356,13 @@ struct PointCounter {
             var points: Int64 = 0
             for (mask, n) in histogram where mask & need == need { points += n }
             // The component's loops past `level` are free for these literals.
-            for l in component.loops where l > level { points /= extents[l] }
+            for l in component.loops where levels[l] > level { points /= extents[l] }
             total = total.multipliedReportingOverflow(by: points).partialValue
         }
         for (c, component) in components.enumerated() where required[c] == 0 {
-            for l in component.loops where l <= level { total = total.multipliedReportingOverflow(by: extents[l]).partialValue }
+            for l in component.loops where levels[l] <= level { total = total.multipliedReportingOverflow(by: extents[l]).partialValue }
         }
-        for l in extents.indices where !inComponent[l] && l <= level {
+        for l in extents.indices where !inComponent[l] && levels[l] <= level {
             total = total.multipliedReportingOverflow(by: extents[l]).partialValue
         }
         return total
@@ -361,6 +401,43 @@ private indirect enum Term {
             self = .select(x, y, z)
         case .float, .load, .call:
             return nil
+        }
+    }
+
+    /// Calls `body` with each loop read.
+    func forEachLoop(_ body: (Int) -> Void) {
+        switch self {
+        case .constant: break
+        case .loop(let p): body(p)
+        case .unary(_, let a): a.forEachLoop(body)
+        case .binary(_, let a, let b): a.forEachLoop(body); b.forEachLoop(body)
+        case .select(let c, let a, let b): c.forEachLoop(body); a.forEachLoop(body); b.forEachLoop(body)
+        }
+    }
+
+    /// Records how each loop is read: `divisor[p]` is B when every read so
+    /// far is `p / B` or `p % B`, 0 when some other read is.
+    func forEachDivision(_ divisor: inout [Int64?]) {
+        switch self {
+        case .binary(.div, .loop(let p), .constant(let b)), .binary(.mod, .loop(let p), .constant(let b)):
+            if p < divisor.count { divisor[p] = divisor[p].map { $0 == b ? b : 0 } ?? b }
+        case .constant: break
+        case .loop(let p): if p < divisor.count { divisor[p] = 0 }
+        case .unary(_, let a): a.forEachDivision(&divisor)
+        case .binary(_, let a, let b): a.forEachDivision(&divisor); b.forEachDivision(&divisor)
+        case .select(let c, let a, let b): c.forEachDivision(&divisor); a.forEachDivision(&divisor); b.forEachDivision(&divisor)
+        }
+    }
+
+    /// `p / b` read as loop `p`, `p % b` as loop `remainder`.
+    func unfusing(_ p: Int, _ b: Int64, _ remainder: Int) -> Term {
+        switch self {
+        case .binary(.div, .loop(p), .constant(b)): return .loop(p)
+        case .binary(.mod, .loop(p), .constant(b)): return .loop(remainder)
+        case .constant, .loop: return self
+        case .unary(let op, let a): return .unary(op, a.unfusing(p, b, remainder))
+        case .binary(let op, let x, let y): return .binary(op, x.unfusing(p, b, remainder), y.unfusing(p, b, remainder))
+        case .select(let c, let x, let y): return .select(c.unfusing(p, b, remainder), x.unfusing(p, b, remainder), y.unfusing(p, b, remainder))
         }
     }
 
