@@ -40,6 +40,8 @@ struct PointCounter {
     private var componentOf: [Int] = []
     private var bitOf: [Int] = []
     private var constantTruth: [Bool] = []
+    /// Per dimension: the component that reads it (-1: none).
+    private var componentOfDimension: [Int] = []
     /// Per literal: the innermost loop position it reads (-1: none).
     private var readLevel: [Int] = []
     private var components: [Component] = []
@@ -48,8 +50,18 @@ struct PointCounter {
         var loops: [Int]
         var literals: [Int]
         /// Points per mask of satisfied literals; nil past the limit.
-        var histogram: [UInt64: Int64]?
+        var histogram: Histogram?
         var points: Int64
+    }
+
+    /// Points per mask, for the few masks that occur.
+    private struct Histogram {
+        var masks: [UInt64] = []
+        var points: [Int64] = []
+
+        mutating func add(_ mask: UInt64, _ n: Int64) {
+            if let i = masks.firstIndex(of: mask) { points[i] += n } else { masks.append(mask); points.append(n) }
+        }
     }
 
     init(loops: [(variable: String, extent: Int)]) {
@@ -109,8 +121,8 @@ struct PointCounter {
         for i in programs.indices {
             guard let program = programs[i] else { continue }
             guard reads[i] != 0 else {
-                var none: [Int64] = []
-                constantTruth[i] = program.evaluate(&none) != 0
+                var stack: [Int64] = []
+                constantTruth[i] = program.evaluate([], &stack) != 0
                 continue
             }
             let r = root(reads[i].trailingZeroBitCount)
@@ -124,6 +136,8 @@ struct PointCounter {
             bitOf[i] = components[c].literals.count
             components[c].literals.append(i)
         }
+        componentOfDimension = Array(repeating: -1, count: extents.count)
+        for (c, component) in components.enumerated() { for l in component.loops { componentOfDimension[l] = c } }
         for c in components.indices { enumerate(c) }
     }
 
@@ -163,7 +177,7 @@ struct PointCounter {
         }
         components[c].points = points
         guard members.count <= 64, points > 0 else { return }
-        var histogram: [UInt64: Int64] = [:]
+        var histogram = Histogram()
         if allAffine {
             enumerateAffine(loops, members, &histogram)
             components[c].histogram = histogram
@@ -171,10 +185,11 @@ struct PointCounter {
         }
         let terms = members.map { programs[$0]! }
         var values = [Int64](repeating: 0, count: extents.count)
+        var stack: [Int64] = []
         while true {
             var mask: UInt64 = 0
-            for (bit, term) in terms.enumerated() where term.evaluate(&values) != 0 { mask |= 1 << UInt64(bit) }
-            histogram[mask, default: 0] += 1
+            for (bit, term) in terms.enumerated() where term.evaluate(values, &stack) != 0 { mask |= 1 << UInt64(bit) }
+            histogram.add(mask, 1)
             // The next point, innermost loop fastest.
             var k = loops.count - 1
             while k >= 0 {
@@ -196,7 +211,7 @@ struct PointCounter {
     /// each literal holds on a prefix or a suffix, so its points split into a
     /// few runs of one mask each. A split's guard is undecided in its last
     /// tile only, so the walk is a few steps whatever the extents.
-    private func enumerateAffine(_ loops: [Int], _ members: [Int], _ histogram: inout [UInt64: Int64]) {
+    private func enumerateAffine(_ loops: [Int], _ members: [Int], _ histogram: inout Histogram) {
         let forms = members.map { affine[$0]! }
         let depth = loops.count
         // Per depth d and literal: the least and greatest sum of the loops past d,
@@ -245,7 +260,7 @@ struct PointCounter {
                 for j in 0..<(cuts.count - 1) where cuts[j] < cuts[j + 1] {
                     var mask: UInt64 = 0
                     for i in forms.indices where low[i] <= cuts[j] && cuts[j] < high[i] { mask |= 1 << UInt64(i) }
-                    histogram[mask, default: 0] += cuts[j + 1] - cuts[j]
+                    histogram.add(mask, cuts[j + 1] - cuts[j])
                 }
                 return
             }
@@ -265,7 +280,7 @@ struct PointCounter {
                     if x + maxRest[d][i] < 0 { mask |= 1 << UInt64(i) } else if x + minRest[d][i] < 0 { decided = false; break }
                 }
                 if decided {
-                    histogram[mask, default: 0] += (segment[j + 1] - v) * inner[d]
+                    histogram.add(mask, (segment[j + 1] - v) * inner[d])
                     continue
                 }
                 for v in v..<segment[j + 1] {
@@ -281,46 +296,20 @@ struct PointCounter {
     /// A compiled literal as `Σ a_l·v_l + k < 0` over the loops (a
     /// comparison of affine index expressions), or nil.
     private func affineForm(_ t: Term) -> (coefficients: [Int64], constant: Int64)? {
-        guard case .binary(let op, let a, let b) = t, [.lt, .le, .gt, .ge].contains(op) else { return nil }
+        let end = t.ops.count - 1
+        guard case .binary(let op) = t.ops[end], op == .lt || op == .le || op == .gt || op == .ge else { return nil }
+        let (a, b) = t.operands(of: end)
         var coefficients = [Int64](repeating: 0, count: extents.count)
         var constant: Int64 = 0
         // a < b: a - b < 0; a <= b: a - b - 1 < 0; a > b: b - a < 0; a >= b: b - a - 1 < 0.
         let sign: Int64 = op == .lt || op == .le ? 1 : -1
-        guard Self.addLinear(a, sign, &coefficients, &constant), Self.addLinear(b, -sign, &coefficients, &constant) else { return nil }
+        guard t.addLinear(a, sign, &coefficients, &constant), t.addLinear(b, -sign, &coefficients, &constant) else { return nil }
         if op == .le || op == .ge {
             let (k, overflow) = constant.subtractingReportingOverflow(1)
             guard !overflow else { return nil }
             constant = k
         }
         return (coefficients, constant)
-    }
-
-    /// Adds `scale·t` when `t` is affine in the loops; false otherwise or on overflow.
-    private static func addLinear(_ t: Term, _ scale: Int64, _ coefficients: inout [Int64], _ constant: inout Int64) -> Bool {
-        switch t {
-        case .constant(let v):
-            let (p, o1) = v.multipliedReportingOverflow(by: scale)
-            let (sum, o2) = constant.addingReportingOverflow(p)
-            constant = sum
-            return !o1 && !o2
-        case .loop(let p):
-            let (sum, overflow) = coefficients[p].addingReportingOverflow(scale)
-            coefficients[p] = sum
-            return !overflow
-        case .unary(.neg, let a):
-            let (negated, overflow) = scale.multipliedReportingOverflow(by: -1)
-            return !overflow && addLinear(a, negated, &coefficients, &constant)
-        case .binary(.add, let a, let b):
-            return addLinear(a, scale, &coefficients, &constant) && addLinear(b, scale, &coefficients, &constant)
-        case .binary(.sub, let a, let b):
-            let (negated, overflow) = scale.multipliedReportingOverflow(by: -1)
-            return !overflow && addLinear(a, scale, &coefficients, &constant) && addLinear(b, negated, &coefficients, &constant)
-        case .binary(.mul, .constant(let c), let x), .binary(.mul, let x, .constant(let c)):
-            let (product, overflow) = scale.multipliedReportingOverflow(by: c)
-            return !overflow && addLinear(x, product, &coefficients, &constant)
-        default:
-            return false
-        }
     }
 
     /// Points of the loops at positions 0...`level` where every literal of
@@ -347,22 +336,17 @@ struct PointCounter {
         }
         // Over the loops through `level`: components read only there, and free loops.
         var total: Int64 = 1
-        var inComponent = [Bool](repeating: false, count: extents.count)
         for (c, component) in components.enumerated() {
-            for l in component.loops { inComponent[l] = true }
             let need = required[c]
             guard need != 0 else { continue }
             guard let histogram = component.histogram else { return nil }
             var points: Int64 = 0
-            for (mask, n) in histogram where mask & need == need { points += n }
+            for (mask, n) in zip(histogram.masks, histogram.points) where mask & need == need { points += n }
             // The component's loops past `level` are free for these literals.
             for l in component.loops where levels[l] > level { points /= extents[l] }
             total = total.multipliedReportingOverflow(by: points).partialValue
         }
-        for (c, component) in components.enumerated() where required[c] == 0 {
-            for l in component.loops where levels[l] <= level { total = total.multipliedReportingOverflow(by: extents[l]).partialValue }
-        }
-        for l in extents.indices where !inComponent[l] && levels[l] <= level {
+        for l in extents.indices where levels[l] <= level && (componentOfDimension[l] < 0 || required[componentOfDimension[l]] == 0) {
             total = total.multipliedReportingOverflow(by: extents[l]).partialValue
         }
         return total
@@ -370,105 +354,184 @@ struct PointCounter {
 }
 
 /// An integer condition compiled over loop positions (Hone's integer
-/// semantics: floor division and remainder).
-private indirect enum Term {
-    case constant(Int64)
-    case loop(Int)
-    case unary(UnaryOp, Term)
-    case binary(BinaryOp, Term, Term)
-    case select(Term, Term, Term)
+/// semantics: floor division and remainder), in postfix order: one array,
+/// built, scanned and freed at once.
+private struct Term {
+    enum Op {
+        case constant(Int64)
+        case loop(Int)
+        case unary(UnaryOp)
+        case binary(BinaryOp)
+        case select
+    }
+
+    var ops: [Op] = []
 
     /// Nil if `e` reads memory, floats or a variable that is not one of the loops.
     init?(_ e: Expr, _ positions: [String: Int], _ reads: inout UInt64) {
+        guard append(e, positions, &reads) else { return nil }
+    }
+
+    private mutating func append(_ e: Expr, _ positions: [String: Int], _ reads: inout UInt64) -> Bool {
         switch e {
         case .int(let v, _):
-            self = .constant(v)
+            ops.append(.constant(v))
         case .variable(let name, _):
-            guard let p = positions[name], p < 64 else { return nil }
+            guard let p = positions[name], p < 64 else { return false }
             reads |= 1 << UInt64(p)
-            self = .loop(p)
+            ops.append(.loop(p))
         case .cast(let t, let a):
-            guard !t.isFloat, let x = Term(a, positions, &reads) else { return nil }
-            self = x
+            return !t.isFloat && append(a, positions, &reads)
         case .unary(let op, let a):
-            guard let x = Term(a, positions, &reads) else { return nil }
-            self = .unary(op, x)
+            guard append(a, positions, &reads) else { return false }
+            ops.append(.unary(op))
         case .binary(let op, let a, let b):
-            guard let x = Term(a, positions, &reads), let y = Term(b, positions, &reads) else { return nil }
-            self = .binary(op, x, y)
+            guard append(a, positions, &reads), append(b, positions, &reads) else { return false }
+            ops.append(.binary(op))
         case .select(let c, let a, let b):
-            guard let x = Term(c, positions, &reads), let y = Term(a, positions, &reads), let z = Term(b, positions, &reads) else { return nil }
-            self = .select(x, y, z)
+            guard append(c, positions, &reads), append(a, positions, &reads), append(b, positions, &reads) else { return false }
+            ops.append(.select)
         case .float, .load, .call:
-            return nil
+            return false
         }
+        return true
     }
 
     /// Calls `body` with each loop read.
     func forEachLoop(_ body: (Int) -> Void) {
-        switch self {
-        case .constant: break
-        case .loop(let p): body(p)
-        case .unary(_, let a): a.forEachLoop(body)
-        case .binary(_, let a, let b): a.forEachLoop(body); b.forEachLoop(body)
-        case .select(let c, let a, let b): c.forEachLoop(body); a.forEachLoop(body); b.forEachLoop(body)
+        for op in ops { if case .loop(let p) = op { body(p) } }
+    }
+
+    /// Whether `ops[i...i+2]` is `p / b` or `p % b`: (p, b).
+    private func division(at i: Int) -> (loop: Int, divisor: Int64)? {
+        guard i + 2 < ops.count, case .loop(let p) = ops[i], case .constant(let b) = ops[i + 1] else { return nil }
+        switch ops[i + 2] {
+        case .binary(.div), .binary(.mod): return (p, b)
+        default: return nil
         }
     }
 
     /// Records how each loop is read: `divisor[p]` is B when every read so
     /// far is `p / B` or `p % B`, 0 when some other read is.
     func forEachDivision(_ divisor: inout [Int64?]) {
-        switch self {
-        case .binary(.div, .loop(let p), .constant(let b)), .binary(.mod, .loop(let p), .constant(let b)):
-            if p < divisor.count { divisor[p] = divisor[p].map { $0 == b ? b : 0 } ?? b }
-        case .constant: break
-        case .loop(let p): if p < divisor.count { divisor[p] = 0 }
-        case .unary(_, let a): a.forEachDivision(&divisor)
-        case .binary(_, let a, let b): a.forEachDivision(&divisor); b.forEachDivision(&divisor)
-        case .select(let c, let a, let b): c.forEachDivision(&divisor); a.forEachDivision(&divisor); b.forEachDivision(&divisor)
+        for i in ops.indices {
+            guard case .loop(let p) = ops[i], p < divisor.count else { continue }
+            if let (_, b) = division(at: i) {
+                divisor[p] = divisor[p].map { $0 == b ? b : 0 } ?? b
+            } else {
+                divisor[p] = 0
+            }
         }
     }
 
     /// `p / b` read as loop `p`, `p % b` as loop `remainder`.
     func unfusing(_ p: Int, _ b: Int64, _ remainder: Int) -> Term {
-        switch self {
-        case .binary(.div, .loop(p), .constant(b)): return .loop(p)
-        case .binary(.mod, .loop(p), .constant(b)): return .loop(remainder)
-        case .constant, .loop: return self
-        case .unary(let op, let a): return .unary(op, a.unfusing(p, b, remainder))
-        case .binary(let op, let x, let y): return .binary(op, x.unfusing(p, b, remainder), y.unfusing(p, b, remainder))
-        case .select(let c, let x, let y): return .select(c.unfusing(p, b, remainder), x.unfusing(p, b, remainder), y.unfusing(p, b, remainder))
+        var result = self
+        result.ops.removeAll(keepingCapacity: true)
+        var i = 0
+        while i < ops.count {
+            if let d = division(at: i), d.loop == p, d.divisor == b {
+                if case .binary(.mod) = ops[i + 2] { result.ops.append(.loop(remainder)) } else { result.ops.append(.loop(p)) }
+                i += 3
+            } else {
+                result.ops.append(ops[i])
+                i += 1
+            }
+        }
+        return result
+    }
+
+    /// The start of the subexpression that ends at `end`.
+    func start(ofOperandEndingAt end: Int) -> Int {
+        var needed = 1, i = end
+        while true {
+            switch ops[i] {
+            case .constant, .loop: needed -= 1
+            case .unary: break
+            case .binary: needed += 1
+            case .select: needed += 2
+            }
+            if needed == 0 { return i }
+            i -= 1
         }
     }
 
-    func evaluate(_ values: inout [Int64]) -> Int64 {
-        switch self {
-        case .constant(let v): return v
-        case .loop(let p): return values[p]
-        case .unary(let op, let a):
-            let x = a.evaluate(&values)
-            return op == .neg ? 0 &- x : (x == 0 ? 1 : 0)
-        case .select(let c, let a, let b):
-            return c.evaluate(&values) != 0 ? a.evaluate(&values) : b.evaluate(&values)
-        case .binary(let op, let a, let b):
-            let x = a.evaluate(&values), y = b.evaluate(&values)
+    /// `(left operand's end, right operand's end)` of the binary op at `end`.
+    func operands(of end: Int) -> (Int, Int) {
+        let right = end - 1
+        return (start(ofOperandEndingAt: right) - 1, right)
+    }
+
+    /// Adds `scale·` the subexpression ending at `end` when it is affine in
+    /// the loops; false otherwise or on overflow.
+    func addLinear(_ end: Int, _ scale: Int64, _ coefficients: inout [Int64], _ constant: inout Int64) -> Bool {
+        switch ops[end] {
+        case .constant(let v):
+            let (p, o1) = v.multipliedReportingOverflow(by: scale)
+            let (sum, o2) = constant.addingReportingOverflow(p)
+            constant = sum
+            return !o1 && !o2
+        case .loop(let p):
+            let (sum, overflow) = coefficients[p].addingReportingOverflow(scale)
+            coefficients[p] = sum
+            return !overflow
+        case .unary(.neg):
+            let (negated, overflow) = scale.multipliedReportingOverflow(by: -1)
+            return !overflow && addLinear(end - 1, negated, &coefficients, &constant)
+        case .binary(.add):
+            let (a, b) = operands(of: end)
+            return addLinear(a, scale, &coefficients, &constant) && addLinear(b, scale, &coefficients, &constant)
+        case .binary(.sub):
+            let (a, b) = operands(of: end)
+            let (negated, overflow) = scale.multipliedReportingOverflow(by: -1)
+            return !overflow && addLinear(a, scale, &coefficients, &constant) && addLinear(b, negated, &coefficients, &constant)
+        case .binary(.mul):
+            let (a, b) = operands(of: end)
+            let factor: Int64, other: Int
+            if case .constant(let c) = ops[b] { (factor, other) = (c, a) } else if case .constant(let c) = ops[a] { (factor, other) = (c, b) } else { return false }
+            let (product, overflow) = scale.multipliedReportingOverflow(by: factor)
+            return !overflow && addLinear(other, product, &coefficients, &constant)
+        default:
+            return false
+        }
+    }
+
+    /// The value at `values`; `stack` is scratch space.
+    func evaluate(_ values: [Int64], _ stack: inout [Int64]) -> Int64 {
+        stack.removeAll(keepingCapacity: true)
+        for op in ops {
             switch op {
-            case .add: return x &+ y
-            case .sub: return x &- y
-            case .mul: return x &* y
-            case .div: return y == 0 ? 0 : Interval.floorDiv(x, y)
-            case .mod: return y == 0 ? 0 : Interval.floorMod(x, y)
-            case .min: return Swift.min(x, y)
-            case .max: return Swift.max(x, y)
-            case .eq: return x == y ? 1 : 0
-            case .ne: return x != y ? 1 : 0
-            case .lt: return x < y ? 1 : 0
-            case .le: return x <= y ? 1 : 0
-            case .gt: return x > y ? 1 : 0
-            case .ge: return x >= y ? 1 : 0
-            case .and: return x != 0 && y != 0 ? 1 : 0
-            case .or: return x != 0 || y != 0 ? 1 : 0
+            case .constant(let v): stack.append(v)
+            case .loop(let p): stack.append(values[p])
+            case .unary(let op):
+                let x = stack.removeLast()
+                stack.append(op == .neg ? 0 &- x : (x == 0 ? 1 : 0))
+            case .select:
+                let b = stack.removeLast(), a = stack.removeLast(), c = stack.removeLast()
+                stack.append(c != 0 ? a : b)
+            case .binary(let op):
+                let y = stack.removeLast(), x = stack.removeLast()
+                let r: Int64
+                switch op {
+                case .add: r = x &+ y
+                case .sub: r = x &- y
+                case .mul: r = x &* y
+                case .div: r = y == 0 ? 0 : Interval.floorDiv(x, y)
+                case .mod: r = y == 0 ? 0 : Interval.floorMod(x, y)
+                case .min: r = Swift.min(x, y)
+                case .max: r = Swift.max(x, y)
+                case .eq: r = x == y ? 1 : 0
+                case .ne: r = x != y ? 1 : 0
+                case .lt: r = x < y ? 1 : 0
+                case .le: r = x <= y ? 1 : 0
+                case .gt: r = x > y ? 1 : 0
+                case .ge: r = x >= y ? 1 : 0
+                case .and: r = x != 0 && y != 0 ? 1 : 0
+                case .or: r = x != 0 || y != 0 ? 1 : 0
+                }
+                stack.append(r)
             }
         }
+        return stack[stack.count - 1]
     }
 }
