@@ -50,10 +50,11 @@ struct NestBuilder {
         // Exact counts for each `if`, over the loops around it, given the
         // tests on its path (`PointCounts.swift`).
         // A nest without guards has no `if`: nothing to count.
-        var counter = PointCounter(extents: guards.isEmpty ? [] : loops.map { Int64($0.extent) }, positions: positions)
-        let guardLiterals = guards.map { counter.register($0.condition) }
-        let testLiterals = fastTests.map { $0.map { counter.register($0) } ?? [] }
-        if !guards.isEmpty { counter.finish() }
+        var registering = PointCounter(extents: guards.isEmpty ? [] : loops.map { Int64($0.extent) }, positions: positions)
+        let guardLiterals = guards.map { registering.register($0.condition) }
+        let testLiterals = fastTests.map { $0.map { registering.register($0) } ?? [] }
+        if !guards.isEmpty { registering.finish() }
+        let counter = registering
         /// The tests passed and failed on the way to a point.
         struct Path {
             var holding: [Int] = []

@@ -89,6 +89,7 @@ struct PointCounter {
             indices.append(programs.count)
             var mask: UInt64 = 0
             programs.append(Term(literal, positions, &mask))
+            reads.append(mask)
         }
         add(condition)
         return indices
@@ -96,11 +97,12 @@ struct PointCounter {
 
     /// Groups the literals into components and enumerates each one.
     mutating func finish() {
-        unfuse()
-        reads = programs.map { program in
-            var mask: UInt64 = 0
-            program?.forEachLoop { mask |= 1 << UInt64($0) }
-            return mask
+        if unfuse() {
+            reads = programs.map { program in
+                var mask: UInt64 = 0
+                program?.forEachLoop { mask |= 1 << UInt64($0) }
+                return mask
+            }
         }
         readLevel = reads.map { mask in
             var level = -1
@@ -114,7 +116,7 @@ struct PointCounter {
             let first = mask.trailingZeroBitCount
             for l in extents.indices where mask & (1 << UInt64(l)) != 0 { parent[root(l)] = root(first) }
         }
-        var byRoot: [Int: Int] = [:]
+        var byRoot = [Int](repeating: -1, count: extents.count)
         componentOf = Array(repeating: -1, count: programs.count)
         bitOf = Array(repeating: -1, count: programs.count)
         constantTruth = Array(repeating: true, count: programs.count)
@@ -126,7 +128,7 @@ struct PointCounter {
                 continue
             }
             let r = root(reads[i].trailingZeroBitCount)
-            let c = byRoot[r] ?? {
+            let c = byRoot[r] >= 0 ? byRoot[r] : {
                 byRoot[r] = components.count
                 let loops = extents.indices.filter { root($0) == r }
                 components.append(Component(loops: loops, literals: [], histogram: nil, points: 0))
@@ -146,8 +148,8 @@ struct PointCounter {
     /// `v` runs over the pairs (v / B, v % B), so counts are the same, and a
     /// fused loop's guard becomes affine in the parts. Repeats for fusions
     /// of fusions.
-    private mutating func unfuse() {
-        var changed = true
+    private mutating func unfuse() -> Bool {
+        var changed = true, any = false
         while changed {
             changed = false
             // Per dimension: nil unread, 0 read whole (or by differing B), else the B.
@@ -161,8 +163,10 @@ struct PointCounter {
                 extents[d] /= b
                 programs = programs.map { $0?.unfusing(d, b, remainder) }
                 changed = true
+                any = true
             }
         }
+        return any
     }
 
     private mutating func enumerate(_ c: Int) {
@@ -216,7 +220,9 @@ struct PointCounter {
         let depth = loops.count
         // Per depth d and literal: the least and greatest sum of the loops past d,
         // and the points of those loops.
-        var minRest = [[Int64]](repeating: [Int64](repeating: 0, count: forms.count), count: depth)
+        // (Flat: depth d, literal i at d·width + i.)
+        let width = forms.count
+        var minRest = [Int64](repeating: 0, count: depth * width)
         var maxRest = minRest
         var inner = [Int64](repeating: 1, count: depth)
         for d in stride(from: depth - 2, through: 0, by: -1) {
@@ -224,10 +230,13 @@ struct PointCounter {
             inner[d] = inner[d + 1] * n
             for (i, form) in forms.enumerated() {
                 let span = form.coefficients[l] * (n - 1)
-                minRest[d][i] = minRest[d + 1][i] + min(span, 0)
-                maxRest[d][i] = maxRest[d + 1][i] + max(span, 0)
+                minRest[d * width + i] = minRest[(d + 1) * width + i] + min(span, 0)
+                maxRest[d * width + i] = maxRest[(d + 1) * width + i] + max(span, 0)
             }
         }
+        // Per depth: its segment bounds, 2 + 2 per literal.
+        let cutsPerDepth = 2 + 2 * width
+        var segments = [Int64](repeating: 0, count: depth * cutsPerDepth)
         var sums = forms.map(\.constant)
         var low = [Int64](repeating: 0, count: forms.count), high = low
         var cuts: [Int64] = []
@@ -264,26 +273,28 @@ struct PointCounter {
                 }
                 return
             }
-            var segment: [Int64] = [0, n]
+            let base = d * cutsPerDepth
+            segments[base] = 0
+            segments[base + 1] = n
             for (i, form) in forms.enumerated() {
                 let a = form.coefficients[l]
-                segment.append(breakpoint(sums[i], a, maxRest[d][i], n))
-                segment.append(breakpoint(sums[i], a, minRest[d][i], n))
+                segments[base + 2 + 2 * i] = breakpoint(sums[i], a, maxRest[d * width + i], n)
+                segments[base + 3 + 2 * i] = breakpoint(sums[i], a, minRest[d * width + i], n)
             }
-            segment.sort()
-            for j in 0..<(segment.count - 1) where segment[j] < segment[j + 1] {
+            segments[base..<(base + cutsPerDepth)].sort()
+            for j in base..<(base + cutsPerDepth - 1) where segments[j] < segments[j + 1] {
                 // Each literal is decided on all of the segment or on none of it.
-                let v = segment[j]
+                let v = segments[j], end = segments[j + 1]
                 var mask: UInt64 = 0, decided = true
                 for (i, form) in forms.enumerated() {
                     let x = sums[i] + form.coefficients[l] * v
-                    if x + maxRest[d][i] < 0 { mask |= 1 << UInt64(i) } else if x + minRest[d][i] < 0 { decided = false; break }
+                    if x + maxRest[d * width + i] < 0 { mask |= 1 << UInt64(i) } else if x + minRest[d * width + i] < 0 { decided = false; break }
                 }
                 if decided {
-                    histogram.add(mask, (segment[j + 1] - v) * inner[d])
+                    histogram.add(mask, (end - v) * inner[d])
                     continue
                 }
-                for v in v..<segment[j + 1] {
+                for v in v..<end {
                     for (i, form) in forms.enumerated() { sums[i] += form.coefficients[l] * v }
                     walk(d + 1)
                     for (i, form) in forms.enumerated() { sums[i] -= form.coefficients[l] * v }
