@@ -327,24 +327,46 @@ struct PointCounter {
     /// `holding` holds and, for each group of `failing`, not all of the
     /// group's literals do. Nil if a literal cannot be counted.
     func count(holding: [Int], failing: [[Int]], through level: Int) -> Int64? {
-        guard let first = failing.first else { return count(holding, through: level) }
-        let rest = Array(failing.dropFirst())
-        guard let all = count(holding: holding, failing: rest, through: level),
-              let passing = count(holding: holding + first, failing: rest, through: level) else { return nil }
-        return all - passing
+        // Inclusion–exclusion over the failed groups: Σ over subsets S of
+        // (-1)^|S| · the points where `holding` and every group of S hold.
+        var base = [UInt64](repeating: 0, count: components.count)
+        guard let possible = require(holding, &base, through: level) else { return nil }
+        guard possible else { return 0 }
+        var total: Int64 = 0
+        var required = base
+        for subset in 0..<(1 << failing.count) {
+            var holds = true
+            for k in 0..<components.count { required[k] = base[k] }
+            for (g, group) in failing.enumerated() where subset & (1 << g) != 0 {
+                guard let p = require(group, &required, through: level) else { return nil }
+                if !p {
+                    holds = false
+                    break
+                }
+            }
+            guard holds else { continue }
+            guard let n = count(required, through: level) else { return nil }
+            total += subset.nonzeroBitCount % 2 == 0 ? n : -n
+        }
+        return total
     }
 
-    private func count(_ holding: [Int], through level: Int) -> Int64? {
-        var required = [UInt64](repeating: 0, count: components.count)
-        for i in holding {
+    /// Adds the literals' bits to `required`; nil if one cannot be counted
+    /// at `level`, false if one is constantly false.
+    private func require(_ literals: [Int], _ required: inout [UInt64], through level: Int) -> Bool? {
+        for i in literals {
             guard programs[i] != nil else { return nil }
             guard readLevel[i] <= level else { return nil }  // reads a loop inside its `if`
             if componentOf[i] < 0 {
-                if !constantTruth[i] { return 0 }
+                if !constantTruth[i] { return false }
                 continue
             }
             required[componentOf[i]] |= 1 << UInt64(bitOf[i])
         }
+        return true
+    }
+
+    private func count(_ required: [UInt64], through level: Int) -> Int64? {
         // Over the loops through `level`: components read only there, and free loops.
         var total: Int64 = 1
         for (c, component) in components.enumerated() {
