@@ -18,8 +18,12 @@ import HoneIR
 /// A literal that reads anything but the nest's loops (a region's origin,
 /// bound outside the nest) or sits in a component of more than
 /// `enumerationLimit` points has no count: the `if`s that test it get none.
-/// Components of affine literals (all but fused loops' tails) walk all but
-/// their last loop, along which each literal holds on a prefix or suffix.
+/// A fused loop read only as `v / B` and `v % B` counts as its two parts,
+/// so a split's guard and tile test are affine in the dimensions they read;
+/// components of affine literals are walked only where a literal changes
+/// truth inside a block (a split's last tile), and along their last
+/// dimension each literal holds on a prefix or a suffix. Other components
+/// are enumerated point by point.
 struct PointCounter {
     static let enumerationLimit: Int64 = 1 << 16
 
