@@ -19,7 +19,7 @@ extension CodeGen {
             emit(body)
             if wasVarying { vector?.varyingNames.insert(name) } else { vector?.varyingNames.remove(name) }
             scalars[name] = saved
-        case .ifThenElse(let condition, let then, let otherwise): emitIf(condition, then, otherwise)
+        case .ifThenElse(let condition, let then, let otherwise, _): emitIf(condition, then, otherwise)
         case .block(let stmts): stmts.forEach(emit)
         }
     }

@@ -80,7 +80,9 @@ public indirect enum Stmt: Hashable, Sendable {
     case allocate(Buffer, Stmt)
     /// Bind `name` to `value` within `body`.
     case letStmt(String, Expr, Stmt)
-    case ifThenElse(Expr, Stmt, Stmt?)
+    /// `if condition { then } else { otherwise }`, with what lowering knew
+    /// of the test (`IfFacts`); transformations keep the facts.
+    case ifThenElse(Expr, Stmt, Stmt?, IfFacts = .unknown)
     case block([Stmt])
 
     /// A block that drops empty blocks and does not nest a single statement.
@@ -99,4 +101,94 @@ extension Stmt {
         !walk(stmt: { if case .loop(let loop) = $0, loop.kind == .parallel { .stop } else { .visitChildren } },
               expr: { _ in .skipChildren })
     }
+}
+
+/// What lowering knew of an `if` when it made it.
+public struct IfFacts: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable {
+        /// A tile test: `then` is a copy of the subtree without the checks
+        /// the test implies (the fast path), `otherwise` the guarded copy.
+        case partition
+        /// A per-point check: a split's tail (`i < 1000` after a split that
+        /// does not divide 1000) or a region point outside its tensor.
+        case tailGuard
+        /// Made by hand or by another pass: nothing is known.
+        case other
+    }
+
+    /// Exact counts over one run of the stage's loop nest the `if` belongs
+    /// to: how many times the test is evaluated, and how many of those it
+    /// holds. Every run counts the same, so `holds / evaluations` is the
+    /// exact fraction of the test's evaluations that take `then`, wherever
+    /// the nest is computed.
+    public struct Counts: Hashable, Sendable {
+        public var evaluations: Int64
+        public var holds: Int64
+
+        public init(evaluations: Int64, holds: Int64) {
+            precondition(0 <= holds && holds <= evaluations, "if counts: \(holds) of \(evaluations)")
+            self.evaluations = evaluations
+            self.holds = holds
+        }
+    }
+
+    public var kind: Kind
+    /// Nil when the counts differ between runs (a test of a region's bounds,
+    /// which move with the consumer's loops) or were too costly to take.
+    public var counts: Counts?
+
+    public init(kind: Kind, counts: Counts? = nil) {
+        self.kind = kind
+        self.counts = counts
+    }
+
+    public static let unknown = IfFacts(kind: .other)
+}
+
+extension LoopNest {
+    /// How many times each store runs over the whole nest, in program
+    /// order, from what lowering recorded: the extents of the loops around
+    /// it times, for each `if` around it, the fraction of the test's
+    /// evaluations that take the store's branch. Nil for a store under a
+    /// loop of variable extent or an `if` without counts.
+    public var storePointCounts: [Int64?] {
+        var counts: [Int64?] = []
+        func walk(_ s: Stmt, _ numerator: Int64, _ denominator: Int64, _ known: Bool) {
+            switch s {
+            case .loop(let loop):
+                guard case .int(let e, _) = loop.extent else { return walk(loop.body, numerator, denominator, false) }
+                let (n, overflow) = numerator.multipliedReportingOverflow(by: max(e, 0))
+                walk(loop.body, n, denominator, known && !overflow)
+            case .store:
+                counts.append(known && numerator % denominator == 0 ? numerator / denominator : nil)
+            case .allocate(_, let body), .letStmt(_, _, let body):
+                walk(body, numerator, denominator, known)
+            case .ifThenElse(_, let then, let otherwise, let facts):
+                guard let c = facts.counts, c.evaluations > 0 else {
+                    walk(then, numerator, denominator, false)
+                    otherwise.map { walk($0, numerator, denominator, false) }
+                    return
+                }
+                for (branch, taken) in [(then, c.holds), (otherwise, c.evaluations - c.holds)] {
+                    guard let branch else { continue }
+                    // numerator/denominator · taken/evaluations, kept in lowest terms.
+                    let g1 = gcd(numerator, c.evaluations), g2 = gcd(taken, denominator)
+                    let (n, o1) = (numerator / max(g1, 1)).multipliedReportingOverflow(by: taken / max(g2, 1))
+                    let (d, o2) = (denominator / max(g2, 1)).multipliedReportingOverflow(by: c.evaluations / max(g1, 1))
+                    let g = max(gcd(n, d), 1)
+                    walk(branch, n / g, d / g, known && !o1 && !o2)
+                }
+            case .block(let stmts):
+                for stmt in stmts { walk(stmt, numerator, denominator, known) }
+            }
+        }
+        walk(body, 1, 1, true)
+        return counts
+    }
+}
+
+private func gcd(_ a: Int64, _ b: Int64) -> Int64 {
+    var (x, y) = (abs(a), abs(b))
+    while y != 0 { (x, y) = (y, x % y) }
+    return x
 }

@@ -74,8 +74,8 @@ extension Stmt: CustomStringConvertible {
         case .letStmt(let name, let value, let body):
             out += "\(pad)let \(name) = \(value)\n"
             body.print(into: &out, indent: indent)
-        case .ifThenElse(let cond, let then, let otherwise):
-            out += "\(pad)if \(cond) {\n"
+        case .ifThenElse(let cond, let then, let otherwise, let facts):
+            out += "\(pad)if \(cond) {\(facts.comment)\n"
             then.print(into: &out, indent: indent + 1)
             if let otherwise {
                 out += "\(pad)} else {\n"
@@ -93,5 +93,14 @@ extension LoopNest: CustomStringConvertible {
         var out = "func \(name)(\(arguments.map(\.description).joined(separator: ", "))) {\n"
         body.print(into: &out, indent: 1)
         return out + "}\n"
+    }
+}
+
+extension IfFacts {
+    /// What the printer says after an `if`'s brace: its kind and counts.
+    var comment: String {
+        guard kind != .other else { return "" }
+        let name = kind == .partition ? "partition" : "tail guard"
+        return counts.map { "  // \(name): holds \($0.holds) of \($0.evaluations) per run" } ?? "  // \(name)"
     }
 }

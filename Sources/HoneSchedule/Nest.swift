@@ -47,30 +47,59 @@ struct NestBuilder {
         let levels = Set(partitionLevel.compactMap { $0 }).sorted().prefix(Self.maxPartitionLevels)
         for i in guards.indices where partitionLevel[i].map({ !levels.contains($0) }) ?? false { partitionLevel[i] = nil }
 
-        func content(_ level: Int, _ active: [Bool]) -> Stmt {
+        // Exact counts for each `if`, over the loops around it, given the
+        // tests on its path (`PointCounts.swift`).
+        // A nest without guards has no `if`: nothing to count.
+        var registering = PointCounter(extents: guards.isEmpty ? [] : loops.map { Int64($0.extent) }, positions: positions)
+        let guardLiterals = guards.map { registering.register($0.condition) }
+        let testLiterals = fastTests.map { $0.map { registering.register($0) } ?? [] }
+        if !guards.isEmpty { registering.finish() }
+        let counter = registering
+        /// The tests passed and failed on the way to a point.
+        struct Path {
+            var holding: [Int] = []
+            var failing: [[Int]] = []
+        }
+        func facts(_ kind: IfFacts.Kind, _ literals: [Int], _ path: Path, _ level: Int) -> IfFacts {
+            guard let evaluations = counter.count(holding: path.holding, failing: path.failing, through: level),
+                  let holds = counter.count(holding: path.holding + literals, failing: path.failing, through: level)
+            else { return IfFacts(kind: kind) }
+            return IfFacts(kind: kind, counts: IfFacts.Counts(evaluations: evaluations, holds: holds))
+        }
+
+        func content(_ level: Int, _ active: [Bool], _ path: Path) -> Stmt {
+            var path = path
+            let checks = guards.indices.filter { active[$0] && pointLevel[$0] == level }
+            let checkLiterals = checks.flatMap { guardLiterals[$0] }
+            let checkFacts = checks.isEmpty ? nil : facts(.tailGuard, checkLiterals, path, level)
+            path.holding += checkLiterals
             // The loop's opener, then the loops inside it.
-            func rest(_ active: [Bool]) -> Stmt {
-                let inner = level + 1 < loops.count ? loopStmt(level + 1, active) : body
+            func rest(_ active: [Bool], _ path: Path) -> Stmt {
+                let inner = level + 1 < loops.count ? loopStmt(level + 1, active, path) : body
                 if level >= 0, let opener = openers[loops[level].name] { return opener(inner) }
                 return inner
             }
             var stmt: Stmt
             let partitioned = guards.indices.filter { active[$0] && partitionLevel[$0] == level }
             if partitioned.isEmpty {
-                stmt = rest(active)
+                stmt = rest(active, path)
             } else {
                 var fast = active
                 for i in partitioned { fast[i] = false }
-                stmt = .ifThenElse(conjunction(partitioned.map { fastTests[$0]! }), rest(fast), rest(active))
+                let tests = partitioned.flatMap { testLiterals[$0] }
+                var passed = path, failed = path
+                passed.holding += tests
+                failed.failing.append(tests)
+                stmt = .ifThenElse(conjunction(partitioned.map { fastTests[$0]! }), rest(fast, passed), rest(active, failed),
+                                   facts(.partition, tests, path, level))
             }
-            let checks = guards.indices.filter { active[$0] && pointLevel[$0] == level }
-            return checks.isEmpty ? stmt : .ifThenElse(conjunction(checks.map { guards[$0].condition }), stmt, nil)
+            return checks.isEmpty ? stmt : .ifThenElse(conjunction(checks.map { guards[$0].condition }), stmt, nil, checkFacts!)
         }
-        func loopStmt(_ level: Int, _ active: [Bool]) -> Stmt {
+        func loopStmt(_ level: Int, _ active: [Bool], _ path: Path) -> Stmt {
             let loop = loops[level]
-            return .loop(Loop(variable(loop.name), extent: .index(loop.extent), kind: loop.kind, body: content(level, active)))
+            return .loop(Loop(variable(loop.name), extent: .index(loop.extent), kind: loop.kind, body: content(level, active, path)))
         }
-        return content(-1, Array(repeating: true, count: guards.count))
+        return content(-1, Array(repeating: true, count: guards.count), Path())
     }
 
     private func conjunction(_ conditions: [Expr]) -> Expr {

@@ -43,9 +43,14 @@ struct Simplifier {
                 // factors larger than what is left of a loop (or of a region)
                 // leave such guards, and their dead iterations make LLVM's
                 // unroller build enormous code.
-                if m == 0, loop.kind == .serial || loop.kind == .unrolled, case .ifThenElse(let condition, _, nil) = loop.body,
+                if m == 0, loop.kind == .serial || loop.kind == .unrolled, case .ifThenElse(let condition, let then, nil, var facts) = loop.body,
                    let live = liveIterations(of: loop.variable, under: simplify(condition)), live < e {
                     loop.extent = .index(Int(max(live, 0)))
+                    // The guard is the whole body: it is now evaluated `live` times in `e`.
+                    facts.counts = facts.counts.flatMap { c in
+                        c.evaluations % e == 0 ? IfFacts.Counts(evaluations: c.evaluations / e * max(live, 0), holds: c.holds) : nil
+                    }
+                    loop.body = .ifThenElse(condition, then, nil, facts)
                     return simplify(.loop(loop))
                 }
             } else {
@@ -77,7 +82,7 @@ struct Simplifier {
             if known != .unknown { alignments[name] = known }
             if let range = context.interval(of: v) { context = context.binding(name, to: range) } else { context.ranges[name] = nil }
             return .letStmt(name, v, simplify(body))
-        case .ifThenElse(let condition, let then, let otherwise):
+        case .ifThenElse(let condition, let then, let otherwise, let facts):
             let c = simplify(condition)
             if case .int(let truth, _) = c { return truth != 0 ? simplify(then) : otherwise.map { simplify($0) } ?? .block([]) }
             // Each branch knows its condition's outcome (a partitioned tile's
@@ -88,10 +93,10 @@ struct Simplifier {
             context = thenContext
             let simplifiedThen = simplify(then)
             context = saved
-            guard let otherwise else { return .ifThenElse(c, simplifiedThen, nil) }
+            guard let otherwise else { return .ifThenElse(c, simplifiedThen, nil, facts) }
             guard let elseContext = context.assuming(c, false) else { return simplifiedThen }
             context = elseContext
-            return .ifThenElse(c, simplifiedThen, simplify(otherwise))
+            return .ifThenElse(c, simplifiedThen, simplify(otherwise), facts)
         case .block(let stmts):
             return .sequence(stmts.map { simplify($0) }.filter { $0 != .block([]) })
         }

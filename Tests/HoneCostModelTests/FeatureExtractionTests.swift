@@ -247,7 +247,7 @@ private func storeCount(_ s: Stmt) -> Int {
     case .loop(let loop): storeCount(loop.body)
     case .store: 1
     case .allocate(_, let body), .letStmt(_, _, let body): storeCount(body)
-    case .ifThenElse(_, let then, let otherwise): storeCount(then) + (otherwise.map(storeCount) ?? 0)
+    case .ifThenElse(_, let then, let otherwise, _): storeCount(then) + (otherwise.map(storeCount) ?? 0)
     case .block(let stmts): stmts.reduce(0) { $0 + storeCount($1) }
     }
 }
@@ -396,4 +396,34 @@ private func storeCount(_ s: Stmt) -> Int {
     }
     #expect(checked >= 150)
     #expect(Double(off.count) <= 0.03 * Double(checked), "\(off.count) of \(checked) off: \(off.prefix(3))")
+}
+
+/// Trip products come from lowering's counts: wherever every `if` around a
+/// store has counts, `outer_prod` is its exact number of executions, also
+/// for tails of fused loops, whose tests are not affine.
+@Test func tripProductsAreLoweringsExactCounts() throws {
+    let kernel = try Kernel.parse("""
+        kernel gemm
+        param M = 13, N = 11, K = 7
+        input  A: f32[M, K]
+        input  B: f32[K, N]
+        output C: f32[M, N]
+        C[i, j] = sum(k < K) A[i, k] * B[k, j]
+        """)
+    let schedules: [[Step]] = [
+        [.split(stage: "C", loop: "i", factors: [4]), .split(stage: "C", loop: "j", factors: [3])],
+        [.split(stage: "C", loop: "i", factors: [4]), .split(stage: "C", loop: "j", factors: [3]),
+         .reorder(stage: "C", order: ["i.0", "j.0", "k", "i.1", "j.1"]), .fuse(stage: "C", loops: ["i.0", "j.0"])],
+        [.split(stage: "C", loop: "k", factors: [2, 2]), .split(stage: "C", loop: "i", factors: [5]), .split(stage: "C", loop: "j", factors: [4]), .vectorize(stage: "C", loop: "j.1")],
+    ]
+    for steps in schedules {
+        let nest = try lower(kernel, schedule: Schedule(steps))
+        let counts = nest.storePointCounts
+        let rows = extractFeatures(nest)
+        #expect(rows.count == counts.count)
+        for (row, count) in zip(rows, counts) {
+            let n = try #require(count, "\(nest)")
+            #expect(abs(value(row, "outer_prod") - Double(n)) <= 1e-3 * Double(n), "\(steps)\n\(nest)")
+        }
+    }
 }

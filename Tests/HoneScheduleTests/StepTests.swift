@@ -393,7 +393,7 @@ func updateStore(of buffer: String, in stmt: Stmt) -> (indices: [Expr], value: E
     case .loop(let loop): return updateStore(of: buffer, in: loop.body)
     case .store(let name, let indices, let value): return name == buffer && tensorsRead(by: value).contains(buffer) ? (indices, value) : nil
     case .allocate(_, let body), .letStmt(_, _, let body): return updateStore(of: buffer, in: body)
-    case .ifThenElse(_, let then, let otherwise): return updateStore(of: buffer, in: then) ?? otherwise.flatMap { updateStore(of: buffer, in: $0) }
+    case .ifThenElse(_, let then, let otherwise, _): return updateStore(of: buffer, in: then) ?? otherwise.flatMap { updateStore(of: buffer, in: $0) }
     case .block(let stmts): return stmts.lazy.compactMap { updateStore(of: buffer, in: $0) }.first
     }
 }
@@ -404,7 +404,7 @@ func stores(in stmt: Stmt, inside loops: [Loop] = []) -> [(buffer: String, loops
     case .loop(let loop): return stores(in: loop.body, inside: loops + [loop])
     case .store(let name, _, let value): return [(name, loops, tensorsRead(by: value))]
     case .allocate(_, let body), .letStmt(_, _, let body): return stores(in: body, inside: loops)
-    case .ifThenElse(_, let then, let otherwise): return stores(in: then, inside: loops) + (otherwise.map { stores(in: $0, inside: loops) } ?? [])
+    case .ifThenElse(_, let then, let otherwise, _): return stores(in: then, inside: loops) + (otherwise.map { stores(in: $0, inside: loops) } ?? [])
     case .block(let stmts): return stmts.flatMap { stores(in: $0, inside: loops) }
     }
 }

@@ -12,7 +12,8 @@ public func extractFeatures(_ nest: LoopNest) -> [[Float]] {
 ///
 /// Two passes over the nest. The first walks the statements once, keeping
 /// the enclosing loops, guards, `let`s and allocations on stacks; at each
-/// `if` it works out how often each branch runs (`GuardFractions.swift`);
+/// `if` it takes how often each branch runs from lowering's counts, or
+/// estimates it (`GuardFractions.swift`);
 /// at each store it counts operations, turns every index into an affine
 /// form over the enclosing loops (`IndexForms.swift`) and, per buffer, the
 /// region touched at each loop level, writing all columns but the buffer
@@ -288,12 +289,12 @@ public struct FeatureExtractor: Sendable {
             scopeValues.removeLast()
             formTop = savedTop
             context = saved
-        case .ifThenElse(let condition, let then, let otherwise):
+        case .ifThenElse(let condition, let then, let otherwise, let facts):
             let saved = context
             var ops = SIMD16<Double>()
             count(condition, &ops, collect: false)
             context += ops * currentTrip
-            visitGuarded(condition, then, otherwise)
+            visitGuarded(condition, then, otherwise, facts)
             context = saved
         }
     }

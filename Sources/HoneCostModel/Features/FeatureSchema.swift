@@ -9,23 +9,27 @@ import Foundation
 /// how many times the store runs: the product of the extents of every loop
 /// enclosing it (vectorized loops count their lanes, unrolled loops their
 /// copies) times the fraction of those iterations that the enclosing `if`
-/// branches let through (exact for affine conditions such as split tails and
-/// tile partitions, see `GuardFractions.swift`), so the fast and the guarded
-/// copy of a partitioned tile add up to the work once.
+/// branches let through, so the fast and the guarded copy of a partitioned
+/// tile add up to the work once. Lowering records each fraction it can
+/// count exactly on its `if` (`IfFacts`: split tails and tile partitions);
+/// only tests of a compute_at region's bounds, which move with the
+/// consumer's loops, are estimated (`GuardFractions.swift`).
 /// A program's predicted score is the sum over its rows.
 ///
 /// Estimates, as in Ansor: touched regions are boxes (per dimension, the
 /// index range over the loops, unioned over a store's accesses to the
 /// buffer, not narrowed by guards); non-affine indices (`/` and `%` of fused
 /// loops, clamps) get approximate slopes for strides and region sizes.
-/// Branch fractions are exact for affine conditions and for small
-/// non-affine ones; a non-affine condition entangled with other guards over
-/// more than a couple of thousand points is estimated (in fuzzing, about 1%
-/// of random schedules then miscount their work).
+/// Branch fractions are exact where lowering counted them; a region-bounds
+/// test is exact when affine or small, else estimated.
 ///
 /// Version history: bump `version` whenever a column changes meaning,
 /// position or scaling, so saved training data and models are not mixed.
 /// - 1: the initial 160-column layout below.
+/// - 2: trip products (and every column scaled by them: compute counts,
+///   bytes, lines, allocation and outer products) use the exact branch
+///   counts lowering records; version 1 estimated them and miscounted
+///   non-affine tails (fused loops) and guards entangled with them.
 ///
 /// | columns | name | meaning |
 /// |---|---|---|
@@ -72,7 +76,7 @@ import Foundation
 /// | 156–159 | `store_mem.{argument, heap, stack, register}` | 1-hot: where the written buffer lives (a function argument or an allocation's `MemoryKind`) |
 public enum FeatureSchema {
     /// The layout version; stored with training data and models.
-    public static let version = 1
+    public static let version = 2
 
     /// Buffers described per row (the top ones by lines, then bytes).
     public static let bufferSlots = 5

@@ -4,7 +4,10 @@ import HoneIR
 // loops around it. Lowering guards split tails (`y.0 * 3 + y.1 < 8`) and
 // partitions tiles into a fast copy and a guarded copy of the same stores
 // (`if y.0 * 3 - 6 < 0 { … } else { … }`): weighting each branch by its
-// fraction counts the work of both copies once.
+// fraction counts the work of both copies once. Where lowering counted the
+// test exactly (`IfFacts.counts`), that fraction is used; what follows
+// estimates the rest: tests of a compute_at region's bounds, whose outcome
+// moves with the consumer's loops, and `if`s built by hand.
 //
 // The enclosing conditions are kept on a stack. A condition is counted
 //  - in closed form when it is an affine comparison `Σ c_l·t_l + k < b` or
@@ -78,9 +81,14 @@ extension FeatureExtractor {
     // MARK: Branches
 
     /// Visits an `if`: each branch weighted by how often it runs.
-    mutating func visitGuarded(_ condition: Expr, _ then: Stmt, _ otherwise: Stmt?) {
+    mutating func visitGuarded(_ condition: Expr, _ then: Stmt, _ otherwise: Stmt?, _ facts: IfFacts) {
         let outer = fraction
-        let holds = conditionFraction(condition)
+        let holds: Double
+        if let counts = facts.counts {
+            holds = counts.evaluations > 0 ? Double(counts.holds) / Double(counts.evaluations) : 0
+        } else {
+            holds = conditionFraction(condition)
+        }
         let top = pushGuard(condition)
         let height = narrowed.count
         guardDepth += 1

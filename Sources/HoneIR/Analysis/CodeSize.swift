@@ -14,7 +14,7 @@ public func parallelRegionsEntered(_ stmt: Stmt) -> Int {
             return count(loop.body, times.multipliedReportingOverflow(by: repeats).partialValue)
         case .store: return 0
         case .allocate(_, let body), .letStmt(_, _, let body): return count(body, times)
-        case .ifThenElse(_, let then, let otherwise): return count(then, times) + (otherwise.map { count($0, times) } ?? 0)
+        case .ifThenElse(_, let then, let otherwise, _): return count(then, times) + (otherwise.map { count($0, times) } ?? 0)
         case .block(let stmts): return stmts.reduce(0) { $0 + count($1, times) }
         }
     }
@@ -43,7 +43,7 @@ public func estimatedCodeSize(_ stmt: Stmt) -> Int {
         case .store(_, let indices, let value):
             return 1 + indices.reduce(0) { $0 + loads(in: $1) } + loads(in: value)
         case .allocate(_, let body), .letStmt(_, _, let body): return size(body)
-        case .ifThenElse(_, let then, let otherwise): return size(then) + (otherwise.map(size) ?? 0)
+        case .ifThenElse(_, let then, let otherwise, _): return size(then) + (otherwise.map(size) ?? 0)
         case .block(let stmts): return stmts.reduce(0) { ($0 + size($1)) }
         }
     }

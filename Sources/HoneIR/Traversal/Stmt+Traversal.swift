@@ -8,7 +8,7 @@ extension Stmt {
     /// and each child statement by `stmt(child)`, or nil when every call
     /// returned nil. Children are passed in order: a loop's min, extent and
     /// body; a store's indices and value; a `let`'s value and body; an `if`'s
-    /// condition, then and else branches; a block's statements.
+    /// condition, then and else branches (the `if`'s facts are kept); a block's statements.
     @inlinable
     public func mapChildren(expr: (Expr) throws -> Expr?, stmt: (Stmt) throws -> Stmt?) rethrows -> Stmt? {
         switch self {
@@ -29,10 +29,10 @@ extension Stmt {
             let newValue = try expr(value), newBody = try stmt(body)
             if newValue == nil && newBody == nil { return nil }
             return .letStmt(name, newValue ?? value, newBody ?? body)
-        case .ifThenElse(let condition, let then, let otherwise):
+        case .ifThenElse(let condition, let then, let otherwise, let facts):
             let c = try expr(condition), t = try stmt(then), e = try otherwise.flatMap(stmt)
             if c == nil && t == nil && e == nil { return nil }
-            return .ifThenElse(c ?? condition, t ?? then, e ?? otherwise)
+            return .ifThenElse(c ?? condition, t ?? then, e ?? otherwise, facts)
         case .block(let stmts):
             var result: [Stmt]? = nil
             for i in stmts.indices {
