@@ -125,34 +125,8 @@ func executions(_ nest: LoopNest) -> [Int64?] {
         }
     }
     func value(_ e: Expr) -> Int64 {
-        switch e {
-        case .int(let v, _): return v
-        case .variable(let name, _): return environment[name]!
-        case .cast(_, let a): return value(a)
-        case .unary(.neg, let a): return -value(a)
-        case .unary(.not, let a): return value(a) == 0 ? 1 : 0
-        case .select(let c, let a, let b): return value(c) != 0 ? value(a) : value(b)
-        case .binary(let op, let a, let b):
-            let (x, y) = (value(a), value(b))
-            switch op {
-            case .add: return x + y
-            case .sub: return x - y
-            case .mul: return x * y
-            case .div: return Interval.floorDiv(x, y)
-            case .mod: return Interval.floorMod(x, y)
-            case .min: return min(x, y)
-            case .max: return max(x, y)
-            case .eq: return x == y ? 1 : 0
-            case .ne: return x != y ? 1 : 0
-            case .lt: return x < y ? 1 : 0
-            case .le: return x <= y ? 1 : 0
-            case .gt: return x > y ? 1 : 0
-            case .ge: return x >= y ? 1 : 0
-            case .and: return x != 0 && y != 0 ? 1 : 0
-            case .or: return x != 0 || y != 0 ? 1 : 0
-            }
-        case .float, .load, .call: fatalError("not an index: \(e)")
-        }
+        guard let v = evaluateIndex(e, at: environment) else { fatalError("not an index: \(e)") }
+        return v
     }
     func addStatically(_ s: Stmt, _ times: Int64, _ position: inout Int) {
         switch s {
