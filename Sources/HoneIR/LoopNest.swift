@@ -172,10 +172,10 @@ extension LoopNest {
                 for (branch, taken) in [(then, c.holds), (otherwise, c.evaluations - c.holds)] {
                     guard let branch else { continue }
                     // numerator/denominator · taken/evaluations, kept in lowest terms.
-                    let g1 = gcd(numerator, c.evaluations), g2 = gcd(taken, denominator)
+                    let g1 = greatestCommonDivisor(numerator, c.evaluations), g2 = greatestCommonDivisor(taken, denominator)
                     let (n, o1) = (numerator / max(g1, 1)).multipliedReportingOverflow(by: taken / max(g2, 1))
                     let (d, o2) = (denominator / max(g2, 1)).multipliedReportingOverflow(by: c.evaluations / max(g1, 1))
-                    let g = max(gcd(n, d), 1)
+                    let g = max(greatestCommonDivisor(n, d), 1)
                     walk(branch, n / g, d / g, known && !o1 && !o2)
                 }
             case .block(let stmts):
@@ -185,10 +185,4 @@ extension LoopNest {
         walk(body, 1, 1, true)
         return counts
     }
-}
-
-private func gcd(_ a: Int64, _ b: Int64) -> Int64 {
-    var (x, y) = (abs(a), abs(b))
-    while y != 0 { (x, y) = (y, x % y) }
-    return x
 }
