@@ -30,30 +30,41 @@ struct NestBuilder {
     static let maxPartitionLevels = 2
 
     func build() -> Stmt {
-        let positions = Dictionary(uniqueKeysWithValues: loops.enumerated().map { (variable($1.name), $0) })
-        let extents = Dictionary(uniqueKeysWithValues: loops.map { (variable($0.name), Int64($0.extent)) })
+        let names = loops.map { variable($0.name) }
+        let openerAt = openers.isEmpty ? [] : loops.map { openers[$0.name] }
+        /// The loops inside `level`, around `body`, with each loop's opener.
+        func plainNest(_ level: Int) -> Stmt {
+            let inner = level + 1 < loops.count ? .loop(Loop(names[level + 1], extent: .index(loops[level + 1].extent),
+                                                           kind: loops[level + 1].kind, body: plainNest(level + 1))) : body
+            if level >= 0, !openerAt.isEmpty, let opener = openerAt[level] { return opener(inner) }
+            return inner
+        }
+        guard !guards.isEmpty else { return plainNest(-1) }
+
         // Where each guard is checked point by point (inside the innermost loop
         // it reads) and, when it can be, where its tile test goes (inside the
         // innermost loop it reads that is not internal to its tiles).
         var pointLevel: [Int] = [], partitionLevel: [Int?] = [], fastTests: [Expr?] = []
         for g in guards {
-            let used = variables(in: g.condition).compactMap { name in positions[name].map { (name, $0) } }
-            pointLevel.append(used.map(\.1).max() ?? -1)
-            let inTile = Set(used.filter { g.isInternal($0.0) }.map(\.0))
-            let test = inTile.isEmpty ? nil : tileTest(g.condition, internal: inTile, extents: extents)
+            let used = loopsRead(by: g.condition, names)
+            pointLevel.append(used.max() ?? -1)
+            let inTile = used.filter { g.isInternal(names[$0]) }
+            let test = inTile.isEmpty ? nil : tileTest(g.condition, internal: inTile, names)
             fastTests.append(test)
-            partitionLevel.append(test == nil ? nil : (used.filter { !inTile.contains($0.0) }.map(\.1).max() ?? -1))
+            partitionLevel.append(test == nil ? nil : (used.filter { !inTile.contains($0) }.max() ?? -1))
         }
-        let levels = Set(partitionLevel.compactMap { $0 }).sorted().prefix(Self.maxPartitionLevels)
+        var levels: [Int] = []  // the outermost partition levels, at most `maxPartitionLevels`
+        for level in partitionLevel.compactMap({ $0 }).sorted() where !levels.contains(level) && levels.count < Self.maxPartitionLevels {
+            levels.append(level)
+        }
         for i in guards.indices where partitionLevel[i].map({ !levels.contains($0) }) ?? false { partitionLevel[i] = nil }
 
         // Exact counts for each `if`, over the loops around it, given the
         // tests on its path (`PointCounts.swift`).
-        // A nest without guards has no `if`: nothing to count.
-        var registering = PointCounter(extents: guards.isEmpty ? [] : loops.map { Int64($0.extent) }, positions: positions)
-        let guardLiterals = guards.map { registering.register($0.condition) }
-        let testLiterals = fastTests.map { $0.map { registering.register($0) } ?? [] }
-        if !guards.isEmpty { registering.finish() }
+        var registering = PointCounter(extents: loops.map { Int64($0.extent) }, variables: names)
+        let guardLiterals = guards.map { registering.registerLiterals($0.condition) }
+        let testLiterals = fastTests.map { $0.map { registering.registerLiterals($0) } ?? 0..<0 }
+        registering.finish()
         let counter = registering
         /// The tests passed and failed on the way to a point.
         struct Path {
@@ -62,7 +73,7 @@ struct NestBuilder {
         }
         func facts(_ kind: IfFacts.Kind, _ literals: [Int], _ path: Path, _ level: Int) -> IfFacts {
             guard let evaluations = counter.count(holding: path.holding, failing: path.failing, through: level),
-                  let holds = counter.count(holding: path.holding + literals, failing: path.failing, through: level)
+                  let holds = counter.count(holding: path.holding, and: literals, failing: path.failing, through: level)
             else { return IfFacts(kind: kind) }
             return IfFacts(kind: kind, counts: IfFacts.Counts(evaluations: evaluations, holds: holds))
         }
@@ -76,7 +87,7 @@ struct NestBuilder {
             // The loop's opener, then the loops inside it.
             func rest(_ active: [Bool], _ path: Path) -> Stmt {
                 let inner = level + 1 < loops.count ? loopStmt(level + 1, active, path) : body
-                if level >= 0, let opener = openers[loops[level].name] { return opener(inner) }
+                if level >= 0, !openerAt.isEmpty, let opener = openerAt[level] { return opener(inner) }
                 return inner
             }
             var stmt: Stmt
@@ -97,9 +108,19 @@ struct NestBuilder {
         }
         func loopStmt(_ level: Int, _ active: [Bool], _ path: Path) -> Stmt {
             let loop = loops[level]
-            return .loop(Loop(variable(loop.name), extent: .index(loop.extent), kind: loop.kind, body: content(level, active, path)))
+            return .loop(Loop(names[level], extent: .index(loop.extent), kind: loop.kind, body: content(level, active, path)))
         }
         return content(-1, Array(repeating: true, count: guards.count), Path())
+    }
+
+    /// The positions of the loops `e` reads, each once.
+    private func loopsRead(by e: Expr, _ names: [String]) -> [Int] {
+        var positions: [Int] = []
+        e.walk { node in
+            if case .variable(let name, _) = node, let p = names.firstIndex(of: name), !positions.contains(p) { positions.append(p) }
+            return .visitChildren
+        }
+        return positions
     }
 
     private func conjunction(_ conditions: [Expr]) -> Expr {
@@ -109,21 +130,22 @@ struct NestBuilder {
     /// The condition at the tile's worst point: each internal loop variable
     /// replaced by the end of its range that makes the comparison hardest.
     /// Nil when the condition is not a conjunction of affine comparisons.
-    private func tileTest(_ condition: Expr, internal inTile: Set<String>, extents: [String: Int64]) -> Expr? {
+    /// `inTile`: the positions of the internal loops it reads.
+    private func tileTest(_ condition: Expr, internal inTile: [Int], _ names: [String]) -> Expr? {
         switch condition {
         case .binary(.and, let a, let b):
-            guard let ta = tileTest(a, internal: inTile, extents: extents), let tb = tileTest(b, internal: inTile, extents: extents) else { return nil }
+            guard let ta = tileTest(a, internal: inTile, names), let tb = tileTest(b, internal: inTile, names) else { return nil }
             return .binary(.and, ta, tb)
-        case .binary(let op, let a, let b) where [.lt, .le, .gt, .ge].contains(op):
+        case .binary(let op, let a, let b) where op == .lt || op == .le || op == .gt || op == .ge:
             guard let form = AffineForm(.binary(.sub, a, b), atoms: .indexExpressions) else { return nil }
             let wantMaximum = op == .lt || op == .le
             var worst: Expr = .index(Int(form.constant))
             for (atom, c) in form.terms {
-                if case .variable(let name, _) = atom, inTile.contains(name) {
-                    let span = c * (extents[name]! - 1)
+                if case .variable(let name, _) = atom, let p = names.firstIndex(of: name), inTile.contains(p) {
+                    let span = c * (Int64(loops[p].extent) - 1)
                     worst = .binary(.add, worst, .index(Int(wantMaximum ? max(0, span) : min(0, span))))
                 } else {
-                    guard variables(in: atom).isDisjoint(with: inTile) else { return nil }
+                    guard loopsRead(by: atom, names).allSatisfy({ !inTile.contains($0) }) else { return nil }
                     worst = .binary(.add, worst, .binary(.mul, atom, .int(c, .index)))
                 }
             }
