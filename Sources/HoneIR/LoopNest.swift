@@ -116,25 +116,36 @@ public struct IfFacts: Hashable, Sendable {
         case other
     }
 
-    /// Exact counts over one run of the stage's loop nest the `if` belongs
-    /// to: how many times the test is evaluated, and how many of those it
-    /// holds. Every run counts the same, so `holds / evaluations` is the
-    /// exact fraction of the test's evaluations that take `then`, wherever
-    /// the nest is computed.
+    /// Exact counts: how many times the test is evaluated, and how many of
+    /// those it holds. Either way `holds / evaluations` is the exact
+    /// fraction of the test's evaluations that take `then`.
     public struct Counts: Hashable, Sendable {
+        /// What the counts are taken over.
+        public enum Scope: Hashable, Sendable {
+            /// One run of the stage's loop nest the `if` belongs to: every
+            /// run counts the same, wherever the nest is computed.
+            case stageNestRun
+            /// One run of the kernel, summed over every run of the nest: for
+            /// tests whose outcome moves with loops outside it (a region's
+            /// bounds under a consumer's tile).
+            case kernelRun
+        }
+
         public var evaluations: Int64
         public var holds: Int64
+        public var scope: Scope
 
-        public init(evaluations: Int64, holds: Int64) {
+        public init(evaluations: Int64, holds: Int64, scope: Scope = .stageNestRun) {
             precondition(0 <= holds && holds <= evaluations, "if counts: \(holds) of \(evaluations)")
             self.evaluations = evaluations
             self.holds = holds
+            self.scope = scope
         }
     }
 
     public var kind: Kind
-    /// Nil when the counts differ between runs (a test of a region's bounds,
-    /// which move with the consumer's loops) or were too costly to take.
+    /// Nil when the test reads memory or loops of variable bounds, or its
+    /// counts were too costly to take.
     public var counts: Counts?
 
     public init(kind: Kind, counts: Counts? = nil) {
@@ -164,9 +175,15 @@ extension LoopNest {
             case .allocate(_, let body), .letStmt(_, _, let body):
                 walk(body, numerator, denominator, known)
             case .ifThenElse(_, let then, let otherwise, let facts):
-                guard let c = facts.counts, c.evaluations > 0 else {
+                guard let c = facts.counts else {
                     walk(then, numerator, denominator, false)
                     otherwise.map { walk($0, numerator, denominator, false) }
+                    return
+                }
+                guard c.evaluations > 0 else {
+                    // Never reached: nothing below runs.
+                    walk(then, 0, 1, known)
+                    otherwise.map { walk($0, 0, 1, known) }
                     return
                 }
                 for (branch, taken) in [(then, c.holds), (otherwise, c.evaluations - c.holds)] {

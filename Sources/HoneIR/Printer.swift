@@ -101,6 +101,7 @@ extension IfFacts {
     var comment: String {
         guard kind != .other else { return "" }
         let name = kind == .partition ? "partition" : "tail guard"
-        return counts.map { "  // \(name): holds \($0.holds) of \($0.evaluations) per run" } ?? "  // \(name)"
+        return counts.map { "  // \(name): holds \($0.holds) of \($0.evaluations) per \($0.scope == .kernelRun ? "kernel run" : "run")" }
+            ?? "  // \(name)"
     }
 }

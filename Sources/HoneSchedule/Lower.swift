@@ -30,7 +30,8 @@ public func lower(_ scheduled: ScheduledKernel) throws(ScheduleError) -> LoopNes
         nest = .allocate(Buffer(name: tensor.name, type: tensor.type, shape: tensor.shape, memory: .heap), nest)
     }
     let arguments = kernel.arguments.map { Buffer(name: $0.name, type: $0.type, shape: $0.shape) }
-    return LoopNest(name: kernel.name, arguments: arguments, body: simplify(reorderStorage(nest, orders: scheduled.storageOrders)))
+    let simplified = simplify(reorderStorage(nest, orders: scheduled.storageOrders))
+    return LoopNest(name: kernel.name, arguments: arguments, body: lowering.hasRegionGuards ? addMissingTestCounts(simplified) : simplified)
 }
 
 /// The part of a stage's tensor that one iteration of its consumer's loop needs.
@@ -55,6 +56,9 @@ struct Lowering {
     var kernel: Kernel { scheduled.kernel }
     /// Stages computed at each (consumer, loop), in stage order.
     let attachments: [String: [String: [String]]]
+    /// Whether some region's points are tested against its tensor's bounds:
+    /// tests the stage's own nest cannot count (`addMissingTestCounts`).
+    var hasRegionGuards = false
 
     init(scheduled: ScheduledKernel) {
         self.scheduled = scheduled
@@ -98,6 +102,7 @@ struct Lowering {
         }
         if let region {
             for d in global.indices where region.mayExceed[d] {
+                hasRegionGuards = true
                 let inside = Expr.binary(.and, .binary(.ge, global[d], .index(0)), .binary(.lt, global[d], .index(tensor.shape[d])))
                 guards.append(Guard(condition: inside) { _ in true })
             }

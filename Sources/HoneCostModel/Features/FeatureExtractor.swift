@@ -11,17 +11,17 @@ public func extractFeatures(_ nest: LoopNest) -> [[Float]] {
 /// keep one per thread and call it for every candidate the search scores.
 ///
 /// Two passes over the nest. The first walks the statements once, keeping
-/// the enclosing loops, guards, `let`s and allocations on stacks; at each
-/// `if` it takes how often each branch runs from lowering's counts, or
-/// estimates it (`GuardFractions.swift`);
-/// at each store it counts operations, turns every index into an affine
+/// the enclosing loops, `let`s and allocations on stacks; at each `if` it
+/// weights each branch by how often it runs, from the counts lowering
+/// recorded (`IfFacts`; a nest built by hand is counted first,
+/// `addMissingTestCounts`); at each store it counts operations, turns every index into an affine
 /// form over the enclosing loops (`IndexForms.swift`) and, per buffer, the
 /// region touched at each loop level, writing all columns but the buffer
 /// slots. The second pass, which needs every store's regions, adds the
 /// reuse features (`BufferFeatures.swift`) and fills the top-5 buffer slots.
 /// Names are resolved by scanning short stacks (loop variables, buffers in
 /// scope); nothing is keyed by `String` and, once warm, nothing allocates
-/// but the output rows (and the rare enumeration of a non-affine guard).
+/// but the output rows.
 /// Cost: O(nodes × loop depth) per store; about 10–30 µs per gemm- or
 /// conv2d-sized program (`make bench`, bench-features).
 public struct FeatureExtractor: Sendable {
@@ -42,10 +42,11 @@ public struct FeatureExtractor: Sendable {
         swap(&rows, &output)
         defer { swap(&rows, &output) }
         let firstRow = rows.count
+        let body = hasUncountedTestsBuiltByHand(nest.body) ? addMissingTestCounts(nest.body) : nest.body
         while true {
             reset()
             for argument in nest.arguments { addBuffer(argument, memory: 0, allocationOuterProduct: 1) }
-            visit(nest.body)
+            visit(body)
             if !tooDeep { break }
             // Deeper than the forms are wide: widen them (kept for later calls) and start again.
             rows.removeSubrange(firstRow...)
@@ -97,27 +98,8 @@ public struct FeatureExtractor: Sendable {
     /// Operations of the enclosing guards and lets, already weighted.
     var context = SIMD16<Double>()
     var guardDepth = 0
-    /// The fraction of the enclosing loops' iterations that reach this point (see GuardFractions.swift).
+    /// The fraction of the enclosing loops' iterations that reach this point.
     var fraction = 1.0
-    var enumLevels: [Int] = []
-    var enumCounter: [Int] = []
-    /// Per level, the iterations guards have narrowed it to (first, count).
-    var levelLow: [Double] = []
-    var levelCount: [Double] = []
-    var narrowed: [(Int, Double, Double)] = []
-    // Enclosing conditions, compiled, and scratch to enumerate them.
-    var guardStack: [GuardEntry] = []
-    var guardCode: [GuardOp] = []
-    var usedGuards: [Int] = []
-    var guardPosition: [Int] = []
-    var constraintForms: [Int] = []
-    var constraintBounds: [Double] = []
-    var constraintSums: [Double] = []
-    var constraintActive: [Bool] = []
-    var localLow: [Double] = []
-    var localCount: [Double] = []
-    var pointValue: [Int64] = []
-    var evalStack: [Int64] = []
 
     // The accesses of the current store (the write first) and their buffers.
     var accessBuffer: [Int] = []
@@ -175,21 +157,10 @@ public struct FeatureExtractor: Sendable {
         levelMinForm.removeAll(keepingCapacity: true)
         levelMin.removeAll(keepingCapacity: true)
         levelTrip.removeAll(keepingCapacity: true)
-        levelLow.removeAll(keepingCapacity: true)
-        levelCount.removeAll(keepingCapacity: true)
-        narrowed.removeAll(keepingCapacity: true)
         loopExtents.removeAll(keepingCapacity: true)
         scopeNames.removeAll(keepingCapacity: true)
         scopeRefs.removeAll(keepingCapacity: true)
         scopeValues.removeAll(keepingCapacity: true)
-        guardStack.removeAll(keepingCapacity: true)
-        guardCode.removeAll(keepingCapacity: true)
-        pointValue.removeAll(keepingCapacity: true)
-        pointValue.append(contentsOf: repeatElement(0, count: depthCapacity))
-        localLow.removeAll(keepingCapacity: true)
-        localLow.append(contentsOf: repeatElement(0, count: depthCapacity))
-        localCount.removeAll(keepingCapacity: true)
-        localCount.append(contentsOf: repeatElement(0, count: depthCapacity))
         storeRows.removeAll(keepingCapacity: true)
         storeLoopStart.removeAll(keepingCapacity: true)
         storeLoops.removeAll(keepingCapacity: true)
@@ -294,9 +265,35 @@ public struct FeatureExtractor: Sendable {
             var ops = SIMD16<Double>()
             count(condition, &ops, collect: false)
             context += ops * currentTrip
-            visitGuarded(condition, then, otherwise, facts)
+            visitGuarded(then, otherwise, facts)
             context = saved
         }
+    }
+
+    /// Visits an `if`'s branches, each weighted by the fraction of the
+    /// test's evaluations that take it. A test lowering could not count
+    /// (one that reads memory, or would take too long to enumerate) is
+    /// taken to hold half the time.
+    mutating func visitGuarded(_ then: Stmt, _ otherwise: Stmt?, _ facts: IfFacts) {
+        let outer = fraction
+        let holds = facts.counts.map { $0.evaluations > 0 ? Double($0.holds) / Double($0.evaluations) : 0 } ?? 0.5
+        guardDepth += 1
+        fraction = outer * holds
+        visit(then)
+        if let otherwise {
+            fraction = outer * (1 - holds)
+            visit(otherwise)
+        }
+        guardDepth -= 1
+        fraction = outer
+    }
+
+    /// Whether an `if` made by hand (not by lowering) has no counts yet.
+    private func hasUncountedTestsBuiltByHand(_ body: Stmt) -> Bool {
+        !body.walk(stmt: { s in
+            if case .ifThenElse(_, _, _, let facts) = s, facts.kind == .other, facts.counts == nil { return .stop }
+            return .visitChildren
+        }, expr: { _ in .skipChildren })
     }
 
     mutating func visitLoop(_ loop: Loop) {
@@ -324,8 +321,6 @@ public struct FeatureExtractor: Sendable {
         levelExtent.append(extent)
         levelKind.append(loop.kind)
         levelTrip.append((level == 0 ? 1 : levelTrip[level - 1]) * extent)
-        levelLow.append(0)
-        levelCount.append(extent)
         levelLoop.append(Int32(loopExtents.count))
         loopExtents.append(extent)
         scopeNames.append(loop.variable)
@@ -342,8 +337,6 @@ public struct FeatureExtractor: Sendable {
         levelExtent.removeLast()
         levelKind.removeLast()
         levelTrip.removeLast()
-        levelLow.removeLast()
-        levelCount.removeLast()
         levelLoop.removeLast()
         levelMinForm.removeLast()
         levelMin.removeLast()

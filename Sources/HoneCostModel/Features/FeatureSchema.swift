@@ -10,18 +10,16 @@ import Foundation
 /// enclosing it (vectorized loops count their lanes, unrolled loops their
 /// copies) times the fraction of those iterations that the enclosing `if`
 /// branches let through, so the fast and the guarded copy of a partitioned
-/// tile add up to the work once. Lowering records each fraction it can
-/// count exactly on its `if` (`IfFacts`: split tails and tile partitions);
-/// only tests of a compute_at region's bounds, which move with the
-/// consumer's loops, are estimated (`GuardFractions.swift`).
+/// tile add up to the work once. The fractions are exact: lowering counts
+/// every `if` it makes (`IfFacts`), split tails, tile partitions and the
+/// bounds tests of compute_at regions; a test it cannot count (one reading
+/// memory, or past the enumeration limit) counts as holding half the time.
 /// A program's predicted score is the sum over its rows.
 ///
 /// Estimates, as in Ansor: touched regions are boxes (per dimension, the
 /// index range over the loops, unioned over a store's accesses to the
 /// buffer, not narrowed by guards); non-affine indices (`/` and `%` of fused
 /// loops, clamps) get approximate slopes for strides and region sizes.
-/// Branch fractions are exact where lowering counted them; a region-bounds
-/// test is exact when affine or small, else estimated.
 ///
 /// Version history: bump `version` whenever a column changes meaning,
 /// position or scaling, so saved training data and models are not mixed.
@@ -30,6 +28,9 @@ import Foundation
 ///   bytes, lines, allocation and outer products) use the exact branch
 ///   counts lowering records; version 1 estimated them and miscounted
 ///   non-affine tails (fused loops) and guards entangled with them.
+/// - 3: the bounds tests of compute_at regions are counted exactly too;
+///   version 2 estimated them where they were not affine or took long to
+///   enumerate, and weighted the work under them by the estimate.
 ///
 /// | columns | name | meaning |
 /// |---|---|---|
@@ -76,7 +77,7 @@ import Foundation
 /// | 156–159 | `store_mem.{argument, heap, stack, register}` | 1-hot: where the written buffer lives (a function argument or an allocation's `MemoryKind`) |
 public enum FeatureSchema {
     /// The layout version; stored with training data and models.
-    public static let version = 2
+    public static let version = 3
 
     /// Buffers described per row (the top ones by lines, then bytes).
     public static let bufferSlots = 5

@@ -15,8 +15,8 @@ import HoneIR
 // produces) are exact. The rest are estimates, enough for region sizes and
 // strides: `x / k` scales by 1/k, `x % k` and `min`/`max` against constants
 // narrow the bounds, a product of two loop-dependent terms keeps both
-// terms' slopes. (Guards that are not affine are counted exactly another
-// way, see GuardFractions.swift.)
+// terms' slopes. (How often a guard holds is not estimated here: lowering
+// counts it, see `IfFacts`.)
 
 /// Bit 63 of a form's mask: the index depends on data (a load or a call).
 let opaqueBit: UInt64 = 1 << 63

@@ -1,9 +1,10 @@
 import HoneIR
 
-/// Exact point counts of one stage nest under its guards and tile tests,
-/// taken while lowering builds the nest (`NestBuilder`), where every
-/// condition is still a conjunction of comparisons over the nest's own
-/// loops of known extents.
+/// Exact point counts of a chain of loops of known extents under a few
+/// conditions over them: how many points satisfy some conditions and fail
+/// others. Lowering counts each stage nest's guards and tile tests as it
+/// builds the nest (HoneSchedule's `NestBuilder`); `addMissingTestCounts`
+/// counts the rest over all the loops around them.
 ///
 /// Each conjunct ("literal") reads a few loops; literals that share loops
 /// form a component. A component's loops are enumerated once, recording how
@@ -15,8 +16,8 @@ import HoneIR
 /// variable's extent. An `else` branch (a failed tile test, a negated
 /// conjunction) is counted by inclusion–exclusion.
 ///
-/// A literal that reads anything but the nest's loops (a region's origin,
-/// bound outside the nest) or sits in a component of more than
+/// A literal that reads anything but the loops (a region's origin, bound
+/// outside a stage's nest) or sits in a component of more than
 /// `enumerationLimit` points has no count: the `if`s that test it get none.
 /// A fused loop read only as `v / B` and `v % B` counts as its two parts,
 /// so a split's guard and tile test are affine in the dimensions they read;
@@ -28,8 +29,8 @@ import HoneIR
 /// Lowering counts every nest it builds with guards, so the counter keeps
 /// its state in a few flat arrays (literals, their programs and affine
 /// coefficients, components, histograms) rather than a few per literal.
-struct PointCounter {
-    static let enumerationLimit: Int64 = 1 << 16
+public struct PointCounter {
+    public static let enumerationLimit: Int64 = 1 << 16
 
     /// Per dimension: its extent. Dimensions are the loops, outermost
     /// first, where a fused loop read only as `v / B` and `v % B` is two
@@ -77,13 +78,13 @@ struct PointCounter {
         var histogram: Range<Int>? = nil
     }
 
-    init(loops: [(variable: String, extent: Int)]) {
+    public init(loops: [(variable: String, extent: Int)]) {
         self.init(extents: loops.map { Int64($0.extent) },
                   positions: Dictionary(uniqueKeysWithValues: loops.enumerated().map { ($1.variable, $0) }))
     }
 
     /// Loops by position, outermost first, and each loop variable's position.
-    init(extents: [Int64], positions: [String: Int]) {
+    public init(extents: [Int64], positions: [String: Int]) {
         self.extents = extents
         self.positions = positions
         self.variables = []
@@ -91,7 +92,7 @@ struct PointCounter {
     }
 
     /// Loops by position, outermost first: their extents and the variables they bind.
-    init(extents: [Int64], variables: [String]) {
+    public init(extents: [Int64], variables: [String]) {
         self.extents = extents
         self.positions = [:]
         self.variables = variables
@@ -102,10 +103,10 @@ struct PointCounter {
 
     /// Registers the conjuncts of `condition`; returns their indices. Equal
     /// conjuncts registered twice are two literals (with the same counts).
-    mutating func register(_ condition: Expr) -> [Int] { Array(registerLiterals(condition)) }
+    public mutating func register(_ condition: Expr) -> [Int] { Array(registerLiterals(condition)) }
 
     /// `register`: the indices of the conjuncts are consecutive.
-    mutating func registerLiterals(_ condition: Expr) -> Range<Int> {
+    public mutating func registerLiterals(_ condition: Expr) -> Range<Int> {
         let first = literals.count
         add(condition)
         return first..<literals.count
@@ -128,7 +129,7 @@ struct PointCounter {
     }
 
     /// Groups the literals into components and enumerates each one.
-    mutating func finish() {
+    public mutating func finish() {
         if unfuse() {
             for i in literals.indices { literals[i].reads = programs.loopsRead(by: i) }
         }
@@ -383,12 +384,12 @@ struct PointCounter {
     /// Points of the loops at positions 0...`level` where every literal of
     /// `holding` holds and, for each group of `failing`, not all of the
     /// group's literals do. Nil if a literal cannot be counted.
-    func count(holding: [Int], failing: [[Int]], through level: Int) -> Int64? {
+    public func count(holding: [Int], failing: [[Int]], through level: Int) -> Int64? {
         count(holding: holding, and: [], failing: failing, through: level)
     }
 
     /// `count(holding: holding + more, failing:through:)`.
-    func count(holding: [Int], and more: [Int], failing: [[Int]], through level: Int) -> Int64? {
+    public func count(holding: [Int], and more: [Int], failing: [[Int]], through level: Int) -> Int64? {
         let n = components.count
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * n + 1) { scratch -> Int64? in
             scratch.initialize(repeating: 0)
