@@ -93,18 +93,7 @@ struct ScheduleOptions: ParsableArguments {
         let identity = KernelIdentity(kernel)
         let target = threadOptions.target
         guard let best = loaded.best(for: identity, target: target) else {
-            var message = "\(path) has no successful record for \(identity) (\(identity.key)) on this target, \(target)"
-            let others = loaded.targets(for: identity)
-            if !others.isEmpty {
-                message += "; it has records for this kernel on: \(others.map(\.description).joined(separator: "; "))"
-                if others.contains(where: { $0.cpu == target.cpu && $0.featuresHash == target.featuresHash }) {
-                    message += " (pass --threads to pick one)"
-                }
-            } else {
-                let names = Set(loaded.records.filter { $0.kernel.name == kernel.name }.map(\.kernel.description))
-                if !names.isEmpty { message += "; it has records for \(kernel.name) with other parameters: \(names.sorted().joined(separator: "; "))" }
-            }
-            throw HoneError(message + ". Run hone measure to create some.")
+            throw HoneError("\(path) has \(loaded.whyNoBest(for: identity, target: target)). Run hone measure to create some.")
         }
         printError("note: using the best of \(loaded.records.count) records in \(path) for \(identity): median \(formatDuration(best.seconds!)) (line \(best.line ?? 0), \(best.timestamp))")
         return try best.schedule()

@@ -61,19 +61,10 @@ struct RecordsCommand: ParsableCommand {
     }
 
     private func printBest(_ records: [MeasureRecord]) {
-        var order: [String] = []
-        var groups: [String: [MeasureRecord]] = [:]
-        for r in records {
-            let key = "\(r.kernel.key)|\(r.target.cpu)|\(r.target.featuresHash)|\(r.target.threads)"
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(r)
-        }
-        for key in order {
-            let group = groups[key]!
-            let first = group[0]
-            let errors = group.filter { $0.seconds == nil }.count
-            let header = "\(first.kernel) [\(first.kernel.hash)] on \(first.target): \(group.count) measured, \(errors) error\(errors == 1 ? "" : "s")"
-            guard let best = LoadedRecords(records: group).best(for: first.kernel, target: first.target) else {
+        for group in LoadedRecords(records: records).groupedByKernelAndTarget() {
+            let errors = group.errorCount
+            let header = "\(group.kernel) [\(group.kernel.hash)] on \(group.target): \(group.records.count) measured, \(errors) error\(errors == 1 ? "" : "s")"
+            guard let best = group.best else {
                 print("\(header); no successful record")
                 continue
             }

@@ -94,6 +94,14 @@ private let target = TargetInfo(cpu: "znver4", featuresHash: "feedfacecafebeef",
     #expect(loaded.best(for: identity, target: oneThread)?.line == 4)
     #expect(loaded.best(for: other, target: oneThread) == nil)
     #expect(loaded.targets(for: identity) == [target, oneThread])
+
+    // Grouped as `hone records --best` lists them: by kernel and target, in file order.
+    let groups = loaded.groupedByKernelAndTarget()
+    #expect(groups.map { [$0.records.count, $0.errorCount, $0.best?.line ?? 0] } == [[3, 1, 3], [1, 0, 4], [1, 0, 5]])
+    #expect(groups.map(\.target) == [target, oneThread, target])
+    #expect(loaded.whyNoBest(for: other, target: oneThread).contains("it has records for this kernel on: \(target)"))
+    let unseen = KernelIdentity(name: "gemm", hash: "0000000000000000", parameters: [Parameter(name: "M", value: 8)])
+    #expect(loaded.whyNoBest(for: unseen, target: target).contains("other parameters: gemm M=128; gemm M=64 N=32"))
 }
 
 @Test func concurrentAppendsNeverInterleaveWithinALine() throws {
