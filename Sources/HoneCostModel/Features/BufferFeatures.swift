@@ -6,7 +6,7 @@ extension FeatureExtractor {
     /// stores touch it; then each store's reuse per buffer and its top-5
     /// buffer slots, sorted by lines, then bytes.
     mutating func finishBufferFeatures() {
-        let loops = loopExtents.count, buffers = bufferNames.count
+        let loops = loopExtents.count, buffers = self.buffers.count
         loopTotalBytes.removeAll(keepingCapacity: true)
         loopTotalBytes.append(contentsOf: repeatElement(0, count: loops))
         loopIterationBytes.removeAll(keepingCapacity: true)

@@ -45,7 +45,7 @@ public struct FeatureExtractor: Sendable {
         let body = hasUncountedTestsBuiltByHand(nest.body) ? addMissingTestCounts(nest.body) : nest.body
         while true {
             reset()
-            for argument in nest.arguments { addBuffer(argument, memory: 0, allocationOuterProduct: 1) }
+            for argument in nest.arguments { addBuffer(argument, memory: .argument, allocationTrip: 1) }
             visit(body)
             if !tooDeep { break }
             // Deeper than the forms are wide: widen them (kept for later calls) and start again.
@@ -58,18 +58,11 @@ public struct FeatureExtractor: Sendable {
 
     // MARK: Scratch state (internal: the other files of this feature extend it)
 
-    // Buffers: arguments, then allocations as they are met (inactive out of scope).
-    var bufferNames: [String] = []
-    var bufferElementBytes: [Double] = []
-    var bufferRank: [Int] = []
-    var bufferShapeStart: [Int] = []
-    var bufferMemory: [Int] = []  // 0 argument, 1 heap, 2 stack, 3 register
-    var bufferActive: [Bool] = []
-    var bufferAllocationOuter: [Double] = []
-    var bufferAllocationDepth: [Int] = []  // loops around the allocation (0 for arguments)
-    var bufferElements: [Double] = []
-    var shapeExtents: [Double] = []  // flat, per buffer dimension
-    var shapeStrides: [Double] = []  // row-major strides in elements
+    /// The arguments, then the allocations as they are met; an index into
+    /// it is a buffer's id for the whole extraction.
+    var buffers: [BufferInScope] = []
+    /// The buffers' dimensions, each buffer's in a run (`firstDimension`).
+    var dimensions: [BufferDimension] = []
 
     // The enclosing loops, outermost first.
     var depth = 0
@@ -140,17 +133,8 @@ public struct FeatureExtractor: Sendable {
         context = SIMD16()
         guardDepth = 0
         fraction = 1
-        bufferNames.removeAll(keepingCapacity: true)
-        bufferElementBytes.removeAll(keepingCapacity: true)
-        bufferRank.removeAll(keepingCapacity: true)
-        bufferShapeStart.removeAll(keepingCapacity: true)
-        bufferMemory.removeAll(keepingCapacity: true)
-        bufferActive.removeAll(keepingCapacity: true)
-        bufferAllocationOuter.removeAll(keepingCapacity: true)
-        bufferAllocationDepth.removeAll(keepingCapacity: true)
-        bufferElements.removeAll(keepingCapacity: true)
-        shapeExtents.removeAll(keepingCapacity: true)
-        shapeStrides.removeAll(keepingCapacity: true)
+        buffers.removeAll(keepingCapacity: true)
+        dimensions.removeAll(keepingCapacity: true)
         levelExtent.removeAll(keepingCapacity: true)
         levelKind.removeAll(keepingCapacity: true)
         levelLoop.removeAll(keepingCapacity: true)
@@ -173,40 +157,6 @@ public struct FeatureExtractor: Sendable {
     var currentTrip: Double { (depth == 0 ? 1 : levelTrip[depth - 1]) * fraction }
 
     // MARK: Scopes
-
-    mutating func addBuffer(_ buffer: Buffer, memory: Int, allocationOuterProduct: Double) {
-        bufferNames.append(buffer.name)
-        bufferElementBytes.append(Double(buffer.type.byteSize))
-        bufferRank.append(buffer.shape.count)
-        bufferShapeStart.append(shapeExtents.count)
-        bufferMemory.append(memory)
-        bufferActive.append(true)
-        bufferAllocationOuter.append(allocationOuterProduct)
-        bufferAllocationDepth.append(depth)
-        var elements = 1.0
-        for extent in buffer.shape {
-            shapeExtents.append(Double(extent))
-            elements *= Double(extent)
-        }
-        bufferElements.append(elements)
-        let start = shapeStrides.count
-        shapeStrides.append(contentsOf: repeatElement(1, count: buffer.shape.count))
-        var stride = 1.0
-        for d in buffer.shape.indices.reversed() {
-            shapeStrides[start + d] = stride
-            stride *= Double(buffer.shape[d])
-        }
-    }
-
-    /// The buffer in scope named `name`, or -1.
-    func findBuffer(_ name: String) -> Int {
-        var i = bufferNames.count - 1
-        while i >= 0 {
-            if bufferActive[i] && bufferNames[i] == name { return i }
-            i -= 1
-        }
-        return -1
-    }
 
     /// A variable's binding: a loop level (>= 0), a let's form (-1 - form) or `unresolved`.
     func resolve(_ name: String) -> Int32 {
@@ -235,15 +185,10 @@ public struct FeatureExtractor: Sendable {
         case .store(let name, let indices, let value):
             visitStore(name, indices, value)
         case .allocate(let buffer, let body):
-            let memory = switch buffer.memory {
-            case .heap: 1
-            case .stack: 2
-            case .register: 3
-            }
-            addBuffer(buffer, memory: memory, allocationOuterProduct: currentTrip)
-            let id = bufferNames.count - 1
+            addBuffer(buffer, memory: BufferMemory(buffer.memory), allocationTrip: currentTrip)
+            let id = buffers.count - 1
             visit(body)
-            bufferActive[id] = false
+            buffers[id].isActive = false
         case .letStmt(let name, let value, let body):
             let saved = context
             var ops = SIMD16<Double>()
@@ -354,7 +299,7 @@ public struct FeatureExtractor: Sendable {
     /// Records an access of the current store; identical accesses to one buffer are merged.
     mutating func addAccess(_ name: String, _ indices: [Expr], isWrite: Bool) {
         let b = findBuffer(name)
-        guard b >= 0, indices.count == bufferRank[b] else { return }
+        guard b >= 0, indices.count == buffers[b].rank else { return }
         let start = formTop
         var mask: UInt64 = 0
         for index in indices { mask |= formMask[linearize(index)] }
@@ -456,9 +401,9 @@ public struct FeatureExtractor: Sendable {
             for g in groupBuffer.indices {
                 let b = groupBuffer[g]
                 let t = touchedElements(g, mark: mark, sizes: false)
-                bytes += t * bufferElementBytes[b]
+                bytes += t * buffers[b].elementBytes
                 touches.append(Touch(loop: levelLoop[level], buffer: Int32(b), here: t, inner: groupTouched[g],
-                                     elementBytes: bufferElementBytes[b]))
+                                     elementBytes: buffers[b].elementBytes))
                 groupTouched[g] = t
             }
             opsSoFar *= levelExtent[level]
@@ -476,16 +421,16 @@ public struct FeatureExtractor: Sendable {
 
         // Allocation, outer scope, stored buffer.
         if written >= 0 {
-            let memory = bufferMemory[written]
-            if memory != 0 {
-                let outer = bufferAllocationOuter[written]
+            let buffer = buffers[written]
+            if buffer.memory != .argument {
+                let outer = buffer.allocationTrip
                 let a = FeatureSchema.allocationOffset
-                rows[row + a] = slog(bufferElements[written] * bufferElementBytes[written])
-                rows[row + a + 1] = slog(bufferElements[written] * outer)
+                rows[row + a] = slog(buffer.elements * buffer.elementBytes)
+                rows[row + a + 1] = slog(buffer.elements * outer)
                 rows[row + a + 2] = slog(outer)
                 rows[row + a + 3] = slog(trip / outer)
             }
-            rows[row + FeatureSchema.storeMemoryOffset + memory] = 1
+            rows[row + FeatureSchema.storeMemoryOffset + buffer.memory.rawValue] = 1
         }
         rows[row + FeatureSchema.outerOffset] = slog(trip)
         rows[row + FeatureSchema.outerOffset + 1] = slog(Double(d))
@@ -502,14 +447,14 @@ public struct FeatureExtractor: Sendable {
     /// With `sizes`, the per-dimension sizes are left in `dimensionSizes`.
     mutating func touchedElements(_ g: Int, mark: Int, sizes: Bool) -> Double {
         let b = groupBuffer[g]
-        let rank = bufferRank[b]
-        let shape = bufferShapeStart[b]
+        let rank = buffers[b].rank
+        let shape = buffers[b].firstDimension
         if sizes {
             dimensionSizes.removeAll(keepingCapacity: true)
         }
         var product = 1.0
         for k in 0..<rank {
-            let top = shapeExtents[shape + k] - 1
+            let top = dimensions[shape + k].extent - 1
             var low = Double.infinity, high = -Double.infinity
             for a in accessBuffer.indices where accessGroup[a] == g {
                 let f = accessForm[a] + k
@@ -539,8 +484,8 @@ public struct FeatureExtractor: Sendable {
     /// Bytes, lines and stride of group `g` (its reuse is filled in later).
     mutating func accessRecord(_ g: Int, mark: Int, row: Int, trip: Double) -> GroupRecord {
         let b = groupBuffer[g]
-        let rank = bufferRank[b]
-        let elementBytes = bufferElementBytes[b]
+        let rank = buffers[b].rank
+        let elementBytes = buffers[b].elementBytes
         let unique = touchedElements(g, mark: mark, sizes: true)  // every loop varies now
         let line = Double(FeatureSchema.cacheLineBytes)
         // The innermost loop that moves the address, and by how many elements (flattened row-major).
@@ -554,7 +499,7 @@ public struct FeatureExtractor: Sendable {
                 for a in accessBuffer.indices where accessGroup[a] == g && accessMask[a] & bit != 0 {
                     var derivative = 0.0
                     for k in 0..<rank {
-                        derivative += formData[(accessForm[a] + k) * formWidth + level] * shapeStrides[bufferShapeStart[b] + k]
+                        derivative += formData[(accessForm[a] + k) * formWidth + level] * dimensions[buffers[b].firstDimension + k].stride
                     }
                     derivative = abs(derivative)
                     best = min(best, derivative == 0 ? 1 : derivative)
@@ -571,7 +516,7 @@ public struct FeatureExtractor: Sendable {
         while k >= 0 {
             let size = k < dimensionSizes.count ? dimensionSizes[k] : 1
             run *= size
-            if size < shapeExtents[bufferShapeStart[b] + k] { break }
+            if size < dimensions[buffers[b].firstDimension + k].extent { break }
             k -= 1
         }
         let uniqueLines = max(1, (unique / run) * (run * elementBytes / line).rounded(.up))
@@ -619,8 +564,8 @@ public struct FeatureExtractor: Sendable {
         let bit = levelBit(level)
         var inside = 0
         if hasWrite {
-            inside = bufferAllocationDepth[accessBuffer[0]]
-            let rank = bufferRank[accessBuffer[0]]
+            inside = buffers[accessBuffer[0]].allocationDepth
+            let rank = buffers[accessBuffer[0]].rank
             var hits = 0, dimension = -1
             for k in 0..<rank where formMask[accessForm[0] + k] & bit != 0 {
                 hits += 1
