@@ -64,21 +64,12 @@ public struct FeatureExtractor: Sendable {
     /// The buffers' dimensions, each buffer's in a run (`firstDimension`).
     var dimensions: [BufferDimension] = []
 
-    // The enclosing loops, outermost first.
-    var depth = 0
-    var levelExtent: [Double] = []
-    var levelKind: [LoopKind] = []
-    var levelLoop: [Int32] = []  // loop id (program order)
-    var levelMinForm: [Int32] = []  // -1: constant min in levelMin
-    var levelMin: [Double] = []
-    var levelTrip: [Double] = []  // product of the extents of levels 0...l
-    var loopExtents: [Double] = []  // by loop id
-
-    // Names in scope: loop variables (ref = level) and lets (ref = -1 - form, value).
-    var scopeNames: [String] = []
-    var scopeRefs: [Int32] = []
-    var scopeValues: [Expr] = []
-    let unresolved = Int32.min
+    /// The loops around the current point, outermost first: `loops[level]`.
+    var loops: [EnclosingLoop] = []
+    /// Every loop's extent, by loop id (loops are numbered in program order).
+    var loopExtents: [Double] = []
+    /// The loop variables and `let`s around the current point, innermost last.
+    var scope: [ScopeEntry] = []
 
     // Index forms (see IndexForms.swift), as wide as the deepest nest seen so far.
     var depthCapacity = 8
@@ -129,22 +120,14 @@ public struct FeatureExtractor: Sendable {
         formWidth = depthCapacity + 3
         tooDeep = false
         formTop = 0
-        depth = 0
         context = SIMD16()
         guardDepth = 0
         fraction = 1
         buffers.removeAll(keepingCapacity: true)
         dimensions.removeAll(keepingCapacity: true)
-        levelExtent.removeAll(keepingCapacity: true)
-        levelKind.removeAll(keepingCapacity: true)
-        levelLoop.removeAll(keepingCapacity: true)
-        levelMinForm.removeAll(keepingCapacity: true)
-        levelMin.removeAll(keepingCapacity: true)
-        levelTrip.removeAll(keepingCapacity: true)
+        loops.removeAll(keepingCapacity: true)
         loopExtents.removeAll(keepingCapacity: true)
-        scopeNames.removeAll(keepingCapacity: true)
-        scopeRefs.removeAll(keepingCapacity: true)
-        scopeValues.removeAll(keepingCapacity: true)
+        scope.removeAll(keepingCapacity: true)
         storeRows.removeAll(keepingCapacity: true)
         storeLoopStart.removeAll(keepingCapacity: true)
         storeLoops.removeAll(keepingCapacity: true)
@@ -153,26 +136,11 @@ public struct FeatureExtractor: Sendable {
         touches.removeAll(keepingCapacity: true)
     }
 
+    /// How many loops enclose the current point.
+    var depth: Int { loops.count }
+
     /// How often the current point runs: the enclosing loops' trip product times the guards' fraction.
-    var currentTrip: Double { (depth == 0 ? 1 : levelTrip[depth - 1]) * fraction }
-
-    // MARK: Scopes
-
-    /// A variable's binding: a loop level (>= 0), a let's form (-1 - form) or `unresolved`.
-    func resolve(_ name: String) -> Int32 {
-        let i = scopeIndex(name)
-        return i >= 0 ? scopeRefs[i] : unresolved
-    }
-
-    /// The innermost scope entry named `name`, or -1.
-    func scopeIndex(_ name: String) -> Int {
-        var i = scopeNames.count - 1
-        while i >= 0 {
-            if scopeNames[i] == name { return i }
-            i -= 1
-        }
-        return -1
-    }
+    var currentTrip: Double { (depth == 0 ? 1 : loops[depth - 1].trip) * fraction }
 
     // MARK: First pass
 
@@ -196,13 +164,9 @@ public struct FeatureExtractor: Sendable {
             context += ops * currentTrip
             let savedTop = formTop
             let f = linearize(value)
-            scopeNames.append(name)
-            scopeRefs.append(-1 - Int32(f))
-            scopeValues.append(value)
+            scope.append(ScopeEntry(name: name, binding: .letForm(f)))
             visit(body)
-            scopeNames.removeLast()
-            scopeRefs.removeLast()
-            scopeValues.removeLast()
+            scope.removeLast()
             formTop = savedTop
             context = saved
         case .ifThenElse(let condition, let then, let otherwise, let facts):
@@ -256,35 +220,21 @@ public struct FeatureExtractor: Sendable {
             formTop = savedTop
         }
         extent = extent.isFinite ? max(extent, 1) : 1
+        let start: LoopStart
         if case .int(let m, _) = loop.min {
-            levelMinForm.append(-1)
-            levelMin.append(Double(m))
+            start = .constant(Double(m))
         } else {
-            levelMinForm.append(Int32(linearize(loop.min)))  // kept until the loop ends
-            levelMin.append(0)
+            start = .form(linearize(loop.min))  // kept until the loop ends
         }
-        levelExtent.append(extent)
-        levelKind.append(loop.kind)
-        levelTrip.append((level == 0 ? 1 : levelTrip[level - 1]) * extent)
-        levelLoop.append(Int32(loopExtents.count))
+        let trip = (level == 0 ? 1 : loops[level - 1].trip) * extent
+        loops.append(EnclosingLoop(extent: extent, kind: loop.kind, id: Int32(loopExtents.count), start: start, trip: trip))
         loopExtents.append(extent)
-        scopeNames.append(loop.variable)
-        scopeRefs.append(Int32(level))
-        scopeValues.append(loop.min)
-        depth += 1
+        scope.append(ScopeEntry(name: loop.variable, binding: .loop(level: level)))
 
         visit(loop.body)
 
-        depth -= 1
-        scopeNames.removeLast()
-        scopeRefs.removeLast()
-        scopeValues.removeLast()
-        levelExtent.removeLast()
-        levelKind.removeLast()
-        levelTrip.removeLast()
-        levelLoop.removeLast()
-        levelMinForm.removeLast()
-        levelMin.removeLast()
+        scope.removeLast()
+        loops.removeLast()
         formTop = savedTop
     }
 
@@ -292,7 +242,7 @@ public struct FeatureExtractor: Sendable {
     func largestValue(_ f: Int) -> Double {
         let base = f * formWidth
         var v = formData[base + constSlot]
-        for l in 0..<depth { v += max(0, formData[base + l] * (levelExtent[l] - 1)) }
+        for l in 0..<depth { v += max(0, formData[base + l] * (loops[l].extent - 1)) }
         return min(v, formData[base + upperSlot]) + 1
     }
 
@@ -390,7 +340,7 @@ public struct FeatureExtractor: Sendable {
         var opsSoFar = flops
         var level = d - 1
         while level >= 0 {
-            let span = levelExtent[level] - 1
+            let span = loops[level].extent - 1
             if span > 0 {
                 for f in mark..<formTop {
                     let v = formData[f * formWidth + level] * span
@@ -402,11 +352,11 @@ public struct FeatureExtractor: Sendable {
                 let b = groupBuffer[g]
                 let t = touchedElements(g, mark: mark, sizes: false)
                 bytes += t * buffers[b].elementBytes
-                touches.append(Touch(loop: levelLoop[level], buffer: Int32(b), here: t, inner: groupTouched[g],
+                touches.append(Touch(loop: loops[level].id, buffer: Int32(b), here: t, inner: groupTouched[g],
                                      elementBytes: buffers[b].elementBytes))
                 groupTouched[g] = t
             }
-            opsSoFar *= levelExtent[level]
+            opsSoFar *= loops[level].extent
             curveOps[d - 1 - level] = opsSoFar
             curveBytes[d - 1 - level] = bytes
             level -= 1
@@ -438,7 +388,7 @@ public struct FeatureExtractor: Sendable {
 
         storeRows.append(row)
         storeLoopStart.append(storeLoops.count)
-        storeLoops.append(contentsOf: levelLoop)
+        for loop in loops { storeLoops.append(loop.id) }
         formTop = mark
     }
 
@@ -505,7 +455,7 @@ public struct FeatureExtractor: Sendable {
                     best = min(best, derivative == 0 ? 1 : derivative)
                 }
                 stride = best
-                lines = max(1, levelTrip[level] * fraction * min(1, stride * elementBytes / line))
+                lines = max(1, loops[level].trip * fraction * min(1, stride * elementBytes / line))
                 break
             }
             level -= 1
@@ -540,10 +490,10 @@ public struct FeatureExtractor: Sendable {
         for slot in 0..<3 {
             let kind: LoopKind = slot == 0 ? .vectorized : slot == 1 ? .unrolled : .parallel
             var number = 0.0, product = 1.0, length = 0.0, innermost = -1
-            for l in 0..<depth where levelKind[l] == kind {
+            for l in loops.indices where loops[l].kind == kind {
                 number += 1
-                product *= levelExtent[l]
-                length = levelExtent[l]
+                product *= loops[l].extent
+                length = loops[l].extent
                 innermost = l
             }
             let base = row + FeatureSchema.annotationOffset + 11 * slot

@@ -97,17 +97,21 @@ extension FeatureExtractor {
             formData[f * formWidth + constSlot] = v
             return f
         case .variable(let name, _):
-            let ref = resolve(name)
-            if ref < 0, ref != unresolved { return linearizeLet(Int(-1 - ref)) }
-            let f = newForm()
-            if ref >= 0 {
-                let level = Int(ref)
-                let minForm = Int(levelMinForm[level])
-                if minForm >= 0 { copyForm(minForm, to: f) } else { formData[f * formWidth + constSlot] = levelMin[level] }
+            switch resolve(name) {
+            case .letForm(let bound)?:
+                return linearizeLet(bound)
+            case .loop(let level)?:
+                let f = newForm()
+                switch loops[level].start {
+                case .constant(let m): formData[f * formWidth + constSlot] = m
+                case .form(let m): copyForm(m, to: f)
+                }
                 formData[f * formWidth + level] += 1
                 formMask[f] |= levelBit(level)
+                return f
+            case nil:
+                return newForm()
             }
-            return f
         case .load, .call:
             let f = newForm()
             formMask[f] = opaqueBit | inexactBit

@@ -1,8 +1,40 @@
 import HoneIR
 
-// What the first pass knows at its current point: the buffers a statement
-// can name. Lookups scan short arrays from the innermost entry outwards:
-// cheaper than hashing names, and shadowing comes for free.
+// What the first pass knows at its current point: the loops around it, the
+// names it can use and the buffers they can name. Lookups scan short arrays
+// from the innermost entry outwards: cheaper than hashing names, and
+// shadowing comes for free.
+
+/// A loop around the current point.
+struct EnclosingLoop {
+    var extent: Double
+    var kind: LoopKind
+    /// Loops are numbered in program order (`FeatureExtractor.loopExtents`).
+    var id: Int32
+    var start: LoopStart
+    /// Trip product of this loop and the loops around it.
+    var trip: Double
+}
+
+/// Where a loop variable starts: its iteration count `t` is added to it.
+enum LoopStart {
+    case constant(Double)
+    /// The index form of a non-constant `min`, on the form stack while the loop runs.
+    case form(Int)
+}
+
+/// A name in scope: a loop variable or a `let`.
+struct ScopeEntry {
+    enum Binding {
+        /// The variable of `loops[level]`.
+        case loop(level: Int)
+        /// A `let` bound to an index: its form, on the form stack while the `let` is in scope.
+        case letForm(Int)
+    }
+
+    var name: String
+    var binding: Binding
+}
 
 /// A buffer a statement can name: an argument of the nest, or an
 /// allocation met on the way (inactive once its `allocate` ends).
@@ -57,6 +89,16 @@ extension FeatureExtractor {
         buffers.append(BufferInScope(name: buffer.name, elementBytes: Double(buffer.type.byteSize),
                                      rank: buffer.shape.count, firstDimension: first, memory: memory, isActive: true,
                                      allocationTrip: allocationTrip, allocationDepth: depth, elements: elements))
+    }
+
+    /// The binding of the innermost name `name` in scope, if any.
+    func resolve(_ name: String) -> ScopeEntry.Binding? {
+        var i = scope.count - 1
+        while i >= 0 {
+            if scope[i].name == name { return scope[i].binding }
+            i -= 1
+        }
+        return nil
     }
 
     /// The buffer in scope named `name`, or -1.
