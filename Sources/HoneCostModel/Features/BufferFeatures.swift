@@ -81,7 +81,7 @@ extension FeatureExtractor {
 
     private mutating func writeSlot(_ slot: Int, _ r: GroupRecord, _ reuse: Reuse) {
         let base = r.row + FeatureSchema.bufferOffset + slot * FeatureSchema.bufferFeatureCount
-        rows[base + (r.flags == 3 ? 2 : r.flags == 1 ? 1 : 0)] = 1
+        rows[base + r.kind.column] = 1
         rows[base + 3] = slog(r.bytes)
         rows[base + 4] = slog(r.uniqueBytes)
         rows[base + 5] = slog(r.lines)
