@@ -53,7 +53,7 @@ public struct FeatureExtractor: Sendable {
             depthCapacity *= 2
         }
         finishBufferFeatures()
-        return storeRows.count
+        return stores.count
     }
 
     // MARK: Scratch state (internal: the other files of this feature extend it)
@@ -66,8 +66,8 @@ public struct FeatureExtractor: Sendable {
 
     /// The loops around the current point, outermost first: `loops[level]`.
     var loops: [EnclosingLoop] = []
-    /// Every loop's extent, by loop id (loops are numbered in program order).
-    var loopExtents: [Double] = []
+    /// Every loop of the nest met so far, by id (loops are numbered in program order).
+    var nestLoops: [NestLoop] = []
     /// The loop variables and `let`s around the current point, innermost last.
     var scope: [ScopeEntry] = []
 
@@ -99,16 +99,15 @@ public struct FeatureExtractor: Sendable {
 
     // Kept for the second pass.
     var rows: [Float] = []
-    var storeRows: [Int] = []
-    var storeLoopStart: [Int] = []
-    var storeLoops: [Int32] = []
-    var storeGroupStart: [Int] = []
-    var groupRecords: [GroupRecord] = []
+    var stores: [StoreRecord] = []
+    /// The ids of each store's loops, outermost first (`StoreRecord.loops`).
+    var storeLoopIDs: [Int32] = []
+    /// Each store's traffic per buffer (`StoreRecord.traffic`).
+    var traffic: [BufferTraffic] = []
     var touches: [Touch] = []
-    var loopTotalBytes: [Double] = []
-    var loopIterationBytes: [Double] = []
-    var loopBufferStores: [Int32] = []
-    var loopBufferMinTouched: [Double] = []
+    /// Per loop (by id) and buffer: `loop * buffers.count + buffer`.
+    var loopBufferTouches: [LoopBufferTouches] = []
+    /// A store's traffic records, in slot order.
     var slotOrder: [Int] = []
 
     mutating func reset() {
@@ -121,13 +120,11 @@ public struct FeatureExtractor: Sendable {
         buffers.removeAll(keepingCapacity: true)
         dimensions.removeAll(keepingCapacity: true)
         loops.removeAll(keepingCapacity: true)
-        loopExtents.removeAll(keepingCapacity: true)
+        nestLoops.removeAll(keepingCapacity: true)
         scope.removeAll(keepingCapacity: true)
-        storeRows.removeAll(keepingCapacity: true)
-        storeLoopStart.removeAll(keepingCapacity: true)
-        storeLoops.removeAll(keepingCapacity: true)
-        storeGroupStart.removeAll(keepingCapacity: true)
-        groupRecords.removeAll(keepingCapacity: true)
+        stores.removeAll(keepingCapacity: true)
+        storeLoopIDs.removeAll(keepingCapacity: true)
+        traffic.removeAll(keepingCapacity: true)
         touches.removeAll(keepingCapacity: true)
     }
 
@@ -222,8 +219,8 @@ public struct FeatureExtractor: Sendable {
             start = .form(linearize(loop.min))  // kept until the loop ends
         }
         let trip = (level == 0 ? 1 : loops[level - 1].trip) * extent
-        loops.append(EnclosingLoop(extent: extent, kind: loop.kind, id: Int32(loopExtents.count), start: start, trip: trip))
-        loopExtents.append(extent)
+        loops.append(EnclosingLoop(extent: extent, kind: loop.kind, id: Int32(nestLoops.count), start: start, trip: trip))
+        nestLoops.append(NestLoop(extent: extent, bytes: 0, bytesPerIteration: 0))
         scope.append(ScopeEntry(name: loop.variable, binding: .loop(level: level)))
 
         visit(loop.body)
@@ -240,27 +237,4 @@ public struct FeatureExtractor: Sendable {
         for l in 0..<depth { v += max(0, formData[base + l] * (loops[l].extent - 1)) }
         return min(v, formData[base + upperSlot]) + 1
     }
-}
-
-/// A store's access to one buffer, as the first pass measured it.
-struct GroupRecord {
-    var row: Int
-    var buffer: Int32
-    var kind: AccessKind
-    var bytes: Double
-    var uniqueBytes: Double
-    var lines: Double
-    var uniqueLines: Double
-    var stride: Double
-    var mask: UInt64
-}
-
-/// Elements of `buffer` one store touches in a whole run of `loop` (`here`)
-/// and in one iteration of it (`inner`).
-struct Touch {
-    var loop: Int32
-    var buffer: Int32
-    var here: Double
-    var inner: Double
-    var elementBytes: Double
 }

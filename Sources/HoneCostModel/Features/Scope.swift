@@ -9,7 +9,7 @@ import HoneIR
 struct EnclosingLoop {
     var extent: Double
     var kind: LoopKind
-    /// Loops are numbered in program order (`FeatureExtractor.loopExtents`).
+    /// Loops are numbered in program order (`FeatureExtractor.nestLoops`).
     var id: Int32
     var start: LoopStart
     /// Trip product of this loop and the loops around it.

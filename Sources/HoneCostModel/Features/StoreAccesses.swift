@@ -128,7 +128,7 @@ extension FeatureExtractor {
 
     /// Bytes, lines and stride of group `g`, once every loop varies (its
     /// reuse is filled in by the second pass).
-    mutating func measureGroup(_ g: Int, firstForm: Int, row: Int, trip: Double) -> GroupRecord {
+    mutating func measureGroup(_ g: Int, firstForm: Int, trip: Double) -> BufferTraffic {
         let b = accessGroups[g].buffer
         let rank = buffers[b].rank
         let firstDimension = buffers[b].firstDimension
@@ -167,9 +167,9 @@ extension FeatureExtractor {
             k -= 1
         }
         let uniqueLines = max(1, (unique / run) * (run * elementBytes / line).rounded(.up))
-        return GroupRecord(row: row, buffer: Int32(b), kind: accessGroups[g].kind,
-                           bytes: Double(accessGroups[g].accessCount) * trip * elementBytes,
-                           uniqueBytes: unique * elementBytes, lines: lines, uniqueLines: uniqueLines,
-                           stride: stride, mask: accessGroups[g].levels)
+        return BufferTraffic(buffer: Int32(b), kind: accessGroups[g].kind,
+                             bytes: Double(accessGroups[g].accessCount) * trip * elementBytes,
+                             uniqueBytes: unique * elementBytes, lines: lines, uniqueLines: uniqueLines,
+                             stride: stride, levels: accessGroups[g].levels)
     }
 }

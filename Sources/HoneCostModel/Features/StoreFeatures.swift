@@ -35,9 +35,9 @@ extension FeatureExtractor {
         widenLevels(firstForm: firstForm, flops: flops)
 
         // Per buffer: bytes, unique bytes, lines, unique lines, stride (reuse in the second pass).
-        storeGroupStart.append(groupRecords.count)
+        let firstTraffic = traffic.count
         for g in accessGroups.indices {
-            groupRecords.append(measureGroup(g, firstForm: firstForm, row: row, trip: trip))
+            traffic.append(measureGroup(g, firstForm: firstForm, trip: trip))
         }
         writeCurve(row: row, flops: flops)
 
@@ -58,9 +58,9 @@ extension FeatureExtractor {
         rows[row + FeatureSchema.outerOffset + 1] = slog(Double(depth))
         rows[row + FeatureSchema.outerOffset + 2] = slog(Double(guardDepth))
 
-        storeRows.append(row)
-        storeLoopStart.append(storeLoops.count)
-        for loop in loops { storeLoops.append(loop.id) }
+        let firstLoop = storeLoopIDs.count
+        for loop in loops { storeLoopIDs.append(loop.id) }
+        stores.append(StoreRecord(row: row, loops: firstLoop..<storeLoopIDs.count, traffic: firstTraffic..<traffic.count))
         formTop = firstForm
     }
 
@@ -96,8 +96,8 @@ extension FeatureExtractor {
                 let b = accessGroups[g].buffer
                 let t = touchedElements(g, firstForm: firstForm, sizes: false)
                 bytes += t * buffers[b].elementBytes
-                touches.append(Touch(loop: loops[level].id, buffer: Int32(b), here: t, inner: accessGroups[g].touched,
-                                     elementBytes: buffers[b].elementBytes))
+                touches.append(Touch(loop: loops[level].id, buffer: Int32(b), elements: t,
+                                     elementsPerIteration: accessGroups[g].touched, elementBytes: buffers[b].elementBytes))
                 accessGroups[g].touched = t
             }
             opsSoFar *= loops[level].extent
