@@ -50,7 +50,7 @@ public struct FeatureExtractor: Sendable {
             if !tooDeep { break }
             // Deeper than the forms are wide: widen them (kept for later calls) and start again.
             rows.removeSubrange(firstRow...)
-            depthCapacity *= 2
+            forms.levelCapacity *= 2
         }
         finishBufferFeatures()
         return stores.count
@@ -71,13 +71,10 @@ public struct FeatureExtractor: Sendable {
     /// The loop variables and `let`s around the current point, innermost last.
     var scope: [ScopeEntry] = []
 
-    // Index forms (see IndexForms.swift), as wide as the deepest nest seen so far.
-    var depthCapacity = 8
-    var formWidth = 11
+    /// The forms of the indices in scope and being analysed (IndexFormStack.swift).
+    var forms = IndexFormStack()
+    /// Whether a loop nest is deeper than the forms have slopes for.
     var tooDeep = false
-    var formData: [Double] = []
-    var formMask: [UInt64] = []
-    var formTop = 0
 
     /// Operations of the enclosing guards and lets, already weighted.
     var context = SIMD16<Double>()
@@ -111,9 +108,8 @@ public struct FeatureExtractor: Sendable {
     var slotOrder: [Int] = []
 
     mutating func reset() {
-        formWidth = depthCapacity + 3
+        forms.reset()
         tooDeep = false
-        formTop = 0
         context = SIMD16()
         guardDepth = 0
         fraction = 1
@@ -154,12 +150,12 @@ public struct FeatureExtractor: Sendable {
             var ops = SIMD16<Double>()
             count(value, &ops, collect: false)
             context += ops * currentTrip
-            let savedTop = formTop
+            let savedTop = forms.top
             let f = linearize(value)
             scope.append(ScopeEntry(name: name, binding: .letForm(f)))
             visit(body)
             scope.removeLast()
-            formTop = savedTop
+            forms.top = savedTop
             context = saved
         case .ifThenElse(let condition, let then, let otherwise, let facts):
             let saved = context
@@ -199,17 +195,18 @@ public struct FeatureExtractor: Sendable {
 
     mutating func visitLoop(_ loop: Loop) {
         let level = depth
-        guard level < depthCapacity else {
+        guard level < forms.levelCapacity else {
             tooDeep = true
             return
         }
-        let savedTop = formTop
+        let savedTop = forms.top
         var extent: Double
         if case .int(let e, _) = loop.extent {
             extent = Double(e)
         } else {
-            extent = largestValue(linearize(loop.extent))
-            formTop = savedTop
+            let f = linearize(loop.extent)
+            extent = largestValue(f)
+            forms.top = savedTop
         }
         extent = extent.isFinite ? max(extent, 1) : 1
         let start: LoopStart
@@ -227,14 +224,6 @@ public struct FeatureExtractor: Sendable {
 
         scope.removeLast()
         loops.removeLast()
-        formTop = savedTop
-    }
-
-    /// The largest value of form `f` over the enclosing loops (for extents that are not constants).
-    func largestValue(_ f: Int) -> Double {
-        let base = f * formWidth
-        var v = formData[base + constSlot]
-        for l in 0..<depth { v += max(0, formData[base + l] * (loops[l].extent - 1)) }
-        return min(v, formData[base + upperSlot]) + 1
+        forms.top = savedTop
     }
 }

@@ -49,21 +49,17 @@ extension FeatureExtractor {
     mutating func addAccess(_ name: String, _ indices: [Expr], isWrite: Bool) {
         let b = findBuffer(name)
         guard b >= 0, indices.count == buffers[b].rank else { return }
-        let start = formTop
+        let start = forms.top
         var levels: UInt64 = 0
-        for index in indices { levels |= formMask[linearize(index)] }
+        for index in indices {
+            let f = linearize(index)  // before reading `forms`, which it pushes to
+            levels |= forms.mask(f)
+        }
         let kind: AccessKind = isWrite ? .write : .read
-        let n = indices.count * formWidth
         for a in accesses.indices where accesses[a].buffer == b {
-            let other = accesses[a].firstForm * formWidth, mine = start * formWidth
-            var same = true
-            for i in 0..<n where formData[other + i] != formData[mine + i] {
-                same = false
-                break
-            }
-            if same {
+            if forms.sameForms(accesses[a].firstForm, start, count: indices.count) {
                 accesses[a].kind.formUnion(kind)
-                formTop = start
+                forms.top = start
                 return
             }
         }
@@ -104,13 +100,13 @@ extension FeatureExtractor {
             for a in accesses.indices where accesses[a].group == g {
                 let f = accesses[a].firstForm + k
                 var l: Double, h: Double
-                if formMask[f] & opaqueBit != 0 {
+                if forms.mask(f) & opaqueBit != 0 {
                     l = 0
                     h = top
                 } else {
                     let range = ranges[f - firstForm]
-                    l = max(max(range.low, formData[f * formWidth + lowerSlot]), 0)
-                    h = min(min(range.high, formData[f * formWidth + upperSlot]), top)
+                    l = max(max(range.low, forms.lower(f)), 0)
+                    h = min(min(range.high, forms.upper(f)), top)
                     if h < l {
                         l = min(max(range.low, 0), top)
                         h = l
@@ -146,7 +142,7 @@ extension FeatureExtractor {
                 for a in accesses.indices where accesses[a].group == g && accesses[a].levels & bit != 0 {
                     var derivative = 0.0
                     for k in 0..<rank {
-                        derivative += formData[(accesses[a].firstForm + k) * formWidth + level] * dimensions[firstDimension + k].stride
+                        derivative += forms.slope(accesses[a].firstForm + k, level) * dimensions[firstDimension + k].stride
                     }
                     derivative = abs(derivative)
                     best = min(best, derivative == 0 ? 1 : derivative)

@@ -15,7 +15,7 @@ extension FeatureExtractor {
         let trip = currentTrip
         let row = rows.count
         rows.append(contentsOf: repeatElement(0, count: FeatureSchema.total))
-        let firstForm = formTop
+        let firstForm = forms.top
         accesses.removeAll(keepingCapacity: true)
 
         // Compute: the value, the store's indices, the enclosing guards and lets.
@@ -61,19 +61,19 @@ extension FeatureExtractor {
         let firstLoop = storeLoopIDs.count
         for loop in loops { storeLoopIDs.append(loop.id) }
         stores.append(StoreRecord(row: row, loops: firstLoop..<storeLoopIDs.count, traffic: firstTraffic..<traffic.count))
-        formTop = firstForm
+        forms.top = firstForm
     }
 
     /// Widens the store's index ranges one loop level at a time, from every
     /// loop fixed outwards. At each level it records the elements each group
     /// touches (`touches`, for the second pass) and a point of the curve.
     mutating func widenLevels(firstForm: Int, flops: Double) {
-        let forms = formTop - firstForm
-        if ranges.count < forms {
-            ranges.append(contentsOf: repeatElement(IndexRange(low: 0, high: 0), count: forms - ranges.count))
+        let count = forms.top - firstForm
+        if ranges.count < count {
+            ranges.append(contentsOf: repeatElement(IndexRange(low: 0, high: 0), count: count - ranges.count))
         }
-        for f in firstForm..<formTop {
-            let c = formData[f * formWidth + constSlot]
+        for f in firstForm..<forms.top {
+            let c = forms.constant(f)
             ranges[f - firstForm] = IndexRange(low: c, high: c)
         }
         for g in accessGroups.indices { accessGroups[g].touched = touchedElements(g, firstForm: firstForm, sizes: false) }
@@ -86,8 +86,8 @@ extension FeatureExtractor {
         while level >= 0 {
             let span = loops[level].extent - 1
             if span > 0 {
-                for f in firstForm..<formTop {
-                    let v = formData[f * formWidth + level] * span
+                for f in firstForm..<forms.top {
+                    let v = forms.slope(f, level) * span
                     if v < 0 { ranges[f - firstForm].low += v } else if v > 0 { ranges[f - firstForm].high += v }
                 }
             }
@@ -148,7 +148,7 @@ extension FeatureExtractor {
             inside = buffers[write.buffer].allocationDepth
             let rank = buffers[write.buffer].rank
             var hits = 0, dimension = -1
-            for k in 0..<rank where formMask[write.firstForm + k] & bit != 0 {
+            for k in 0..<rank where forms.mask(write.firstForm + k) & bit != 0 {
                 hits += 1
                 dimension = k
             }
