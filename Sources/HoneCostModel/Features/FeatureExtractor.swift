@@ -11,17 +11,21 @@ public func extractFeatures(_ nest: LoopNest) -> [[Float]] {
 /// keep one per thread and call it for every candidate the search scores.
 ///
 /// Two passes over the nest. The first walks the statements once, keeping
-/// the enclosing loops, `let`s and allocations on stacks; at each `if` it
-/// weights each branch by how often it runs, from the counts lowering
-/// recorded (`IfFacts`; a nest built by hand is counted first,
-/// `addMissingTestCounts`); at each store it counts operations, turns every index into an affine
-/// form over the enclosing loops (`IndexForms.swift`) and, per buffer, the
-/// region touched at each loop level, writing all columns but the buffer
-/// slots. The second pass, which needs every store's regions, adds the
-/// reuse features (`BufferFeatures.swift`) and fills the top-5 buffer slots.
-/// Names are resolved by scanning short stacks (loop variables, buffers in
-/// scope); nothing is keyed by `String` and, once warm, nothing allocates
-/// but the output rows.
+/// the enclosing loops, `let`s and allocations on stacks (`Scope.swift`);
+/// at each `if` it weights each branch by how often it runs, from the
+/// counts lowering recorded (`IfFacts`; a nest built by hand is counted
+/// first, `addMissingTestCounts`); at each store it counts operations,
+/// turns every index into an affine form over the enclosing loops
+/// (`IndexForms.swift`) and, per buffer, measures the region touched at
+/// each loop level (`StoreAccesses.swift`), writing all columns but the
+/// buffer slots (`StoreFeatures.swift`). The second pass, which needs every
+/// store's regions, adds the reuse features and fills the top-5 buffer
+/// slots (`BufferFeatures.swift`).
+///
+/// Its state is a few arrays of small records, each documented where it is
+/// declared. Names are resolved by scanning short stacks (loop variables,
+/// buffers in scope); nothing is keyed by `String` and, once warm, nothing
+/// allocates but the output rows.
 /// Cost: O(nodes × loop depth) per store; about 10–30 µs per gemm- or
 /// conv2d-sized program (`make bench`, bench-features).
 public struct FeatureExtractor: Sendable {
@@ -94,17 +98,20 @@ public struct FeatureExtractor: Sendable {
     /// The arithmetic intensity curve, from the innermost loop outwards.
     var curve: [CurvePoint] = []
 
-    // Kept for the second pass.
+    // Kept for the second pass (BufferFeatures.swift).
+    /// The rows: the caller's output array, swapped in while `extract` runs.
     var rows: [Float] = []
+    /// Every store met, in program order.
     var stores: [StoreRecord] = []
     /// The ids of each store's loops, outermost first (`StoreRecord.loops`).
     var storeLoopIDs: [Int32] = []
     /// Each store's traffic per buffer (`StoreRecord.traffic`).
     var traffic: [BufferTraffic] = []
+    /// For every store, loop around it and buffer it accesses: the elements touched.
     var touches: [Touch] = []
-    /// Per loop (by id) and buffer: `loop * buffers.count + buffer`.
+    /// Per loop and buffer, at `loop id * buffers.count + buffer`.
     var loopBufferTouches: [LoopBufferTouches] = []
-    /// A store's traffic records, in slot order.
+    /// The current store's traffic (indices into `traffic`), in slot order.
     var slotOrder: [Int] = []
 
     mutating func reset() {
@@ -193,6 +200,8 @@ public struct FeatureExtractor: Sendable {
         }, expr: { _ in .skipChildren })
     }
 
+    /// Pushes the loop's level and variable for its body. A loop deeper than
+    /// the forms have slopes for is skipped, and `extract` starts over.
     mutating func visitLoop(_ loop: Loop) {
         let level = depth
         guard level < forms.levelCapacity else {

@@ -7,6 +7,7 @@ import HoneIR
 
 /// A loop around the current point.
 struct EnclosingLoop {
+    /// Its iterations; an extent that is not a constant counts as its largest value.
     var extent: Double
     var kind: LoopKind
     /// Loops are numbered in program order (`FeatureExtractor.nestLoops`).

@@ -22,7 +22,7 @@ struct StoreAccess {
     var kind: AccessKind
     /// Bit `levelBit(l)`: an index depends on the loop at level `l`.
     var levels: UInt64
-    /// Its group in `accessGroups`.
+    /// Its group in `accessGroups` (set by `groupAccesses`).
     var group: Int
 }
 
@@ -45,7 +45,8 @@ struct IndexRange {
 
 extension FeatureExtractor {
     /// Records an access of the current store. Accesses to one buffer with
-    /// the same index forms are one (its forms are popped again).
+    /// the same index forms are one: a repeat only adds its kind, and its
+    /// forms are popped.
     mutating func addAccess(_ name: String, _ indices: [Expr], isWrite: Bool) {
         let b = findBuffer(name)
         guard b >= 0, indices.count == buffers[b].rank else { return }

@@ -11,6 +11,7 @@ struct CurvePoint {
 }
 
 extension FeatureExtractor {
+    /// Appends the store's row and keeps what the second pass needs.
     mutating func visitStore(_ name: String, _ indices: [Expr], _ value: Expr) {
         let trip = currentTrip
         let row = rows.count
