@@ -1,55 +1,109 @@
 import HoneIR
 
+// The second pass: the buffer slots of every row. A store's reuse of a
+// buffer depends on what the other stores in its loops touch, so the first
+// pass only records the measures below.
+
+/// A store, as the first pass left it.
+struct StoreRecord {
+    /// Where its row starts in `rows`.
+    var row: Int
+    /// Its loops' ids in `storeLoopIDs`, outermost first.
+    var loops: Range<Int>
+    /// Its traffic per buffer in `traffic`.
+    var traffic: Range<Int>
+}
+
+/// A store's traffic to one buffer: the first pass's measures of the store's
+/// accesses to it, once every loop varies.
+struct BufferTraffic {
+    var buffer: Int32
+    var kind: AccessKind
+    var bytes: Double
+    var uniqueBytes: Double
+    var lines: Double
+    var uniqueLines: Double
+    var stride: Double
+    /// The loop levels its address depends on.
+    var levels: UInt64
+}
+
+/// Elements of `buffer` one store touches in a whole run of `loop`, and in
+/// one iteration of it.
+struct Touch {
+    var loop: Int32
+    var buffer: Int32
+    var elements: Double
+    var elementsPerIteration: Double
+    var elementBytes: Double
+}
+
+/// A loop of the nest: its extent and (summed by the second pass) the bytes
+/// all its stores touch, in a whole run and in one iteration.
+struct NestLoop {
+    var extent: Double
+    var bytes: Double
+    var bytesPerIteration: Double
+}
+
+/// The stores in one loop that touch one buffer.
+struct LoopBufferTouches {
+    var stores: Int32
+    /// The fewest elements one of them touches in a whole run of the loop.
+    var fewestElements: Double
+}
+
+/// Ansor's reuse of a buffer by a store (the `reuse` columns).
+struct Reuse {
+    /// In the order of the `reuse.{loop_read, serial_rw, none}` columns.
+    enum Kind: Int {
+        case loopRead, serialReadWrite, none
+    }
+
+    var kind: Kind
+    var iterations: Double
+    var bytes: Double
+    var count: Double
+}
+
 extension FeatureExtractor {
-    /// The second pass: per loop, the bytes all its stores touch (in the
-    /// whole loop and in one iteration) and, per buffer, how many of its
-    /// stores touch it; then each store's reuse per buffer and its top-5
-    /// buffer slots, sorted by lines, then bytes.
+    /// Sums the touches per loop and per loop and buffer, then fills each
+    /// store's top-5 buffer slots, sorted by lines, then bytes.
     mutating func finishBufferFeatures() {
-        let loops = loopExtents.count, buffers = bufferNames.count
-        loopTotalBytes.removeAll(keepingCapacity: true)
-        loopTotalBytes.append(contentsOf: repeatElement(0, count: loops))
-        loopIterationBytes.removeAll(keepingCapacity: true)
-        loopIterationBytes.append(contentsOf: repeatElement(0, count: loops))
-        loopBufferStores.removeAll(keepingCapacity: true)
-        loopBufferStores.append(contentsOf: repeatElement(0, count: loops * buffers))
-        loopBufferMinTouched.removeAll(keepingCapacity: true)
-        loopBufferMinTouched.append(contentsOf: repeatElement(.infinity, count: loops * buffers))
+        let bufferCount = buffers.count
+        loopBufferTouches.removeAll(keepingCapacity: true)
+        loopBufferTouches.append(contentsOf: repeatElement(LoopBufferTouches(stores: 0, fewestElements: .infinity),
+                                                           count: nestLoops.count * bufferCount))
         for t in touches {
             let loop = Int(t.loop)
-            loopTotalBytes[loop] += t.here * t.elementBytes
-            loopIterationBytes[loop] += t.inner * t.elementBytes
-            let cell = loop * buffers + Int(t.buffer)
-            loopBufferStores[cell] += 1
-            loopBufferMinTouched[cell] = min(loopBufferMinTouched[cell], t.here)
+            nestLoops[loop].bytes += t.elements * t.elementBytes
+            nestLoops[loop].bytesPerIteration += t.elementsPerIteration * t.elementBytes
+            let cell = loop * bufferCount + Int(t.buffer)
+            loopBufferTouches[cell].stores += 1
+            loopBufferTouches[cell].fewestElements = min(loopBufferTouches[cell].fewestElements, t.elements)
         }
 
-        storeGroupStart.append(groupRecords.count)
-        storeLoopStart.append(storeLoops.count)
-        for s in storeRows.indices {
-            let groups = storeGroupStart[s]..<storeGroupStart[s + 1]
-            let loopStart = storeLoopStart[s], depth = storeLoopStart[s + 1] - loopStart
-            // Top buffers: lines, then bytes, descending (insertion sort of a handful).
+        for store in stores {
+            // Lines, then bytes, descending (insertion sort of a handful).
             slotOrder.removeAll(keepingCapacity: true)
-            for g in groups {
+            for r in store.traffic {
                 var i = slotOrder.count
-                slotOrder.append(g)
-                while i > 0 && ranksBefore(g, slotOrder[i - 1]) {
+                slotOrder.append(r)
+                while i > 0 && ranksBefore(r, slotOrder[i - 1]) {
                     slotOrder[i] = slotOrder[i - 1]
                     i -= 1
                 }
-                slotOrder[i] = g
+                slotOrder[i] = r
             }
             for slot in 0..<min(slotOrder.count, FeatureSchema.bufferSlots) {
-                let record = groupRecords[slotOrder[slot]]
-                let reuse = self.reuse(record, loopStart: loopStart, depth: depth, buffers: buffers)
-                writeSlot(slot, record, reuse)
+                let r = slotOrder[slot]
+                writeSlot(slot, row: store.row, traffic[r], reuse(traffic[r], loops: store.loops, bufferCount: bufferCount))
             }
         }
     }
 
     private func ranksBefore(_ a: Int, _ b: Int) -> Bool {
-        let (x, y) = (groupRecords[a], groupRecords[b])
+        let (x, y) = (traffic[a], traffic[b])
         return x.lines > y.lines || (x.lines == y.lines && x.bytes > y.bytes)
     }
 
@@ -58,51 +112,42 @@ extension FeatureExtractor {
     /// it touched (`loop_read`: distance = iterations of those loops, count =
     /// its extent); a loop that does, but whose stores touch the buffer more
     /// than once, reuses it between them (`serial_rw`).
-    private func reuse(_ record: GroupRecord, loopStart: Int, depth: Int, buffers: Int) -> Reuse {
+    private func reuse(_ t: BufferTraffic, loops: Range<Int>, bufferCount: Int) -> Reuse {
         var distance = 1.0
-        var level = depth - 1
+        var level = loops.count - 1
         while level >= 0 {
-            let loop = Int(storeLoops[loopStart + level])
-            let extent = loopExtents[loop]
-            if record.mask & levelBit(level) == 0 {
-                return Reuse(type: 0, iterations: distance, bytes: loopIterationBytes[loop], count: extent)
+            let loop = Int(storeLoopIDs[loops.lowerBound + level])
+            let extent = nestLoops[loop].extent
+            if t.levels & levelBit(level) == 0 {
+                return Reuse(kind: .loopRead, iterations: distance, bytes: nestLoops[loop].bytesPerIteration, count: extent)
             }
             distance *= extent
-            let cell = loop * buffers + Int(record.buffer)
-            let stores = loopBufferStores[cell]
-            if stores > 1 {
-                return Reuse(type: 1, iterations: loopBufferMinTouched[cell] / extent,
-                             bytes: loopTotalBytes[loop] / extent, count: Double(stores - 1))
+            let cell = loopBufferTouches[loop * bufferCount + Int(t.buffer)]
+            if cell.stores > 1 {
+                return Reuse(kind: .serialReadWrite, iterations: cell.fewestElements / extent,
+                             bytes: nestLoops[loop].bytes / extent, count: Double(cell.stores - 1))
             }
             level -= 1
         }
-        return Reuse(type: 2, iterations: 0, bytes: 0, count: 0)
+        return Reuse(kind: .none, iterations: 0, bytes: 0, count: 0)
     }
 
-    private mutating func writeSlot(_ slot: Int, _ r: GroupRecord, _ reuse: Reuse) {
-        let base = r.row + FeatureSchema.bufferOffset + slot * FeatureSchema.bufferFeatureCount
-        rows[base + (r.flags == 3 ? 2 : r.flags == 1 ? 1 : 0)] = 1
-        rows[base + 3] = slog(r.bytes)
-        rows[base + 4] = slog(r.uniqueBytes)
-        rows[base + 5] = slog(r.lines)
-        rows[base + 6] = slog(r.uniqueLines)
-        rows[base + 7 + reuse.type] = 1
+    private mutating func writeSlot(_ slot: Int, row: Int, _ t: BufferTraffic, _ reuse: Reuse) {
+        let base = row + FeatureSchema.bufferOffset + slot * FeatureSchema.bufferFeatureCount
+        rows[base + t.kind.column] = 1
+        rows[base + 3] = slog(t.bytes)
+        rows[base + 4] = slog(t.uniqueBytes)
+        rows[base + 5] = slog(t.lines)
+        rows[base + 6] = slog(t.uniqueLines)
+        rows[base + 7 + reuse.kind.rawValue] = 1
         rows[base + 10] = slog(reuse.iterations)
         rows[base + 11] = slog(reuse.bytes)
         rows[base + 12] = slog(reuse.count)
         let divisor = reuse.count > 0.5 ? reuse.count : 0.5  // no reuse: × 2, as Ansor
-        rows[base + 13] = slog(r.bytes / divisor)
-        rows[base + 14] = slog(r.uniqueBytes / divisor)
-        rows[base + 15] = slog(r.lines / divisor)
-        rows[base + 16] = slog(r.uniqueLines / divisor)
-        rows[base + 17] = slog(r.stride)
+        rows[base + 13] = slog(t.bytes / divisor)
+        rows[base + 14] = slog(t.uniqueBytes / divisor)
+        rows[base + 15] = slog(t.lines / divisor)
+        rows[base + 16] = slog(t.uniqueLines / divisor)
+        rows[base + 17] = slog(t.stride)
     }
-}
-
-struct Reuse {
-    /// 0 loop_read, 1 serial_rw, 2 none.
-    var type: Int
-    var iterations: Double
-    var bytes: Double
-    var count: Double
 }
