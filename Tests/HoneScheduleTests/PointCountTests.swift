@@ -29,6 +29,28 @@ import HoneTestSupport
         #expect(nest.storePointCounts == executions(nest))
     }
 
+    /// Softmax's exponentials fused over (j.0, i, j.1), 16 × 17 × 4, with
+    /// the row maximum computed per fused iteration: the region's bounds
+    /// test reads the row `v / 4 % 17` under the tail guard on the column
+    /// `v / 68 * 4 + v % 4`. Read whole, the fused loop and the region's 64
+    /// rows are past the enumeration limit; as its three digits, the guard
+    /// and the test read apart and both are counted.
+    @Test func aRegionUnderAFusedLoopReadWithSeveralDivisorsIsCounted() throws {
+        let kernel = try ShippedKernels.load("softmax", ["M": 17, "N": 63])
+        let nest = try lower(kernel, schedule: Schedule([
+            .cacheWrite(stage: "rowmax"), .computeInline(stage: "rowmax"),
+            .split(stage: "e", loop: "j", factors: [4]), .reorder(stage: "e", order: ["j.0", "i", "j.1"]),
+            .fuse(stage: "e", loops: ["j.0", "i", "j.1"]),
+            .split(stage: "rowmax.local", loop: "i", factors: [64]), .split(stage: "rowmax.local", loop: "j", factors: [32]),
+            .reorder(stage: "rowmax.local", order: ["i.1", "j.0", "i.0", "j.1"]),
+            .computeAt(stage: "rowmax.local", consumer: "e", loop: "j.0@i@j.1"),
+        ]))
+        let ifs = branches(nest.body)
+        #expect(ifs.count >= 4 && ifs.allSatisfy { $0.counts != nil }, "\(nest)")
+        #expect(nest.storePointCounts.allSatisfy { $0 != nil })
+        #expect(nest.storePointCounts == executions(nest), "\(nest)")
+    }
+
     @Test(arguments: ShippedKernels.names)
     func randomSchedulesCountTheirStoresExactly(name: String) throws {
         let variants = try (0..<3).map { try ShippedKernels.small(name, variant: $0) }

@@ -75,47 +75,86 @@ struct CompiledLiterals {
 
     // MARK: Fused loops
 
-    /// Whether `ops[i...i+2]` is `p / b` or `p % b`: (p, b).
-    private func division(at i: Int, before end: Int) -> (loop: Int, divisor: Int64)? {
-        guard i + 2 < end, case .loop(let p) = ops[i], case .constant(let b) = ops[i + 1] else { return nil }
+    /// A read of a fused loop's part: `p / B`, `p % B` or `p / B % C`, the
+    /// digits of p between two cuts (1, B, B·C or its extent) when p is
+    /// written in a mixed radix with those cuts; `length` ops long.
+    private struct DigitRead {
+        var loop: Int
+        /// The read is `(p / below) % (above / below)`; nil `above`: `p / below`.
+        var below: Int64
+        var above: Int64?
+        var length: Int
+    }
+
+    /// The digit read that `ops[i...]` starts with (before `end`), if any;
+    /// divisors must exceed 1 (Simplify folds the others away).
+    private func digitRead(at i: Int, before end: Int) -> DigitRead? {
+        guard i + 2 < end, case .loop(let p) = ops[i], case .constant(let b) = ops[i + 1], b > 1 else { return nil }
         switch ops[i + 2] {
-        case .binary(.div), .binary(.mod): return (p, b)
-        default: return nil
-        }
-    }
-
-    /// Records how each loop is read: `divisor[p]` is B when every read is
-    /// `p / B` or `p % B`, 0 when some other read is, nil when none is.
-    func recordDivisions(_ divisor: inout [Int64?]) {
-        for literal in ends.indices {
-            let end = range(literal).upperBound
-            for i in range(literal) {
-                guard case .loop(let p) = ops[i], p < divisor.count else { continue }
-                if let (_, b) = division(at: i, before: end) {
-                    divisor[p] = divisor[p].map { $0 == b ? b : 0 } ?? b
-                } else {
-                    divisor[p] = 0
-                }
+        case .binary(.mod):
+            return DigitRead(loop: p, below: 1, above: b, length: 3)
+        case .binary(.div):
+            if i + 4 < end, case .constant(let c) = ops[i + 3], c > 1, case .binary(.mod) = ops[i + 4] {
+                let (above, overflow) = b.multipliedReportingOverflow(by: c)
+                if !overflow { return DigitRead(loop: p, below: b, above: above, length: 5) }
             }
+            return DigitRead(loop: p, below: b, above: nil, length: 3)
+        default:
+            return nil
         }
     }
 
-    /// Every `p / b` read as loop `p`, every `p % b` as loop `remainder`.
-    mutating func unfuse(_ p: Int, _ b: Int64, _ remainder: Int) {
+    /// Records how the loops are read: `wholeReads` gets the loops read
+    /// other than by a digit read, `cuts` the cuts (other than 1) of every
+    /// digit read.
+    func recordDigitReads(wholeReads: inout UInt64, cuts: inout [(loop: Int, cut: Int64)]) {
+        var start = 0
+        for end in ends {
+            var i = start
+            while i < end {
+                if let read = digitRead(at: i, before: end) {
+                    if read.below > 1 { cuts.append((read.loop, read.below)) }
+                    if let above = read.above { cuts.append((read.loop, above)) }
+                    i += read.length
+                    continue
+                }
+                if case .loop(let p) = ops[i] { wholeReads |= 1 << UInt64(p) }
+                i += 1
+            }
+            start = end
+        }
+    }
+
+    /// Every digit read of loop `p` as the sum of its digits: `cuts` are the
+    /// loop's cuts below its extent, ascending, each dividing the next;
+    /// digit k (between cuts k - 1 and k, the first from 1, the last to the
+    /// extent) is loop `digits[k]` and weighs its lower cut over the read's.
+    /// A cut past the extent reads as the extent: `p % C` is `p`, `p / C` is 0.
+    mutating func unfuse(_ p: Int, extent: Int64, cuts: [Int64], digits: [Int]) {
+        func lowerCut(_ k: Int) -> Int64 { k == 0 ? 1 : cuts[k - 1] }
+        func digit(below cut: Int64) -> Int { cut == 1 ? 0 : cut >= extent ? digits.count : cuts.firstIndex(of: cut)! + 1 }
         var result: [Op] = []
-        result.reserveCapacity(ops.count)
+        result.reserveCapacity(ops.count + 8)
         var start = 0
         for literal in ends.indices {
             let end = ends[literal]
             var i = start
             while i < end {
-                if let d = division(at: i, before: end), d.loop == p, d.divisor == b {
-                    if case .binary(.mod) = ops[i + 2] { result.append(.loop(remainder)) } else { result.append(.loop(p)) }
-                    i += 3
-                } else {
+                guard let read = digitRead(at: i, before: end), read.loop == p else {
                     result.append(ops[i])
                     i += 1
+                    continue
                 }
+                let first = digit(below: read.below), last = read.above.map(digit(below:)) ?? digits.count
+                if first == last { result.append(.constant(0)) }  // `p / B` with B past the extent
+                for k in first..<last {
+                    result.append(.loop(digits[k]))
+                    guard k > first else { continue }
+                    result.append(.constant(lowerCut(k) / read.below))
+                    result.append(.binary(.mul))
+                    result.append(.binary(.add))
+                }
+                i += read.length
             }
             start = end
             ends[literal] = result.count

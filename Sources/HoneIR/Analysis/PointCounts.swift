@@ -19,10 +19,16 @@ import HoneIR
 /// A literal that reads anything but the loops (a region's origin, bound
 /// outside a stage's nest) or sits in a component of more than
 /// `enumerationLimit` points has no count: the `if`s that test it get none.
-/// A fused loop read only as `v / B` and `v % B` counts as its two parts,
-/// so a split's guard and tile test are affine in the dimensions they read;
-/// components of affine literals are walked only where a literal changes
-/// truth inside a block (a split's last tile), and along their last
+/// A fused loop read only by its parts (`v / B`, `v % B`, `v / B % C`,
+/// the divisors each dividing the next and the last dividing its extent)
+/// counts as its mixed-radix digits, each part an affine combination of
+/// them: a fused loop of 32 read as `v / 16`, `v / 2 % 8` and `v % 2` is
+/// three digits of extents 2, 8 and 2, and `v / 2` is `8·(v / 16) + v / 2 % 8`.
+/// So a split's guard and tile test, and a region's bounds tests through
+/// origins bound from a fused tile loop, are affine in the dimensions they
+/// read, and each digit joins only the components of the literals that
+/// read it. Components of affine literals are walked only where a literal
+/// changes truth inside a block (a split's last tile), and along their last
 /// dimension each literal holds on a prefix or a suffix. Other components
 /// are enumerated point by point.
 ///
@@ -33,9 +39,9 @@ public struct PointCounter {
     public static let enumerationLimit: Int64 = 1 << 16
 
     /// Per dimension: its extent. Dimensions are the loops, outermost
-    /// first, where a fused loop read only as `v / B` and `v % B` is two
-    /// dimensions, its quotient (in the loop's place) and its remainder
-    /// (after the loops) (`unfuse`).
+    /// first, where a fused loop read only by its parts is one dimension per
+    /// mixed-radix digit, its most significant in the loop's place and the
+    /// others after the loops (`unfuse`).
     private var extents: [Int64]
     /// Per dimension: the position of its loop; empty while every dimension
     /// is a loop (before `unfuse` splits one).
@@ -184,31 +190,54 @@ public struct PointCounter {
         for c in components.indices { enumerate(c) }
     }
 
-    /// Splits each dimension that every literal reads as `v / B` or `v % B`
-    /// (one B dividing its extent) in two, as the fused loop it comes from:
-    /// `v` runs over the pairs (v / B, v % B), so counts are the same, and a
-    /// fused loop's guard becomes affine in the parts. Repeats for fusions
-    /// of fusions.
+    /// Splits each dimension v that every literal reads by digit reads
+    /// (`v / B`, `v % B`, `v / B % C`, as a fused loop's parts are read)
+    /// into the mixed-radix digits their cuts make, when the cuts below v's
+    /// extent form a chain, each dividing the next and the last dividing the
+    /// extent: with cuts 2 and 16 of 32, v % 2, v / 2 % 8 and v / 16. v runs
+    /// over the tuples of digits, so counts are the same, and each read is
+    /// an affine combination of digits (`v / 2` is v / 2 % 8 + 8·(v / 16)),
+    /// so a fused loop's guards and the region origins it binds are affine
+    /// in them. The most significant digit takes v's place, the others
+    /// follow the loops, all at v's level. Repeats for fusions of fusions.
     private mutating func unfuse() -> Bool {
-        var changed = true, any = false
-        while changed {
-            changed = false
-            // Per dimension: nil unread, 0 read whole (or by differing B), else the B.
-            var divisor = [Int64?](repeating: nil, count: extents.count)
-            programs.recordDivisions(&divisor)
-            for d in extents.indices {
-                guard let b = divisor[d], b > 1, extents[d] % b == 0, extents.count < 64 else { continue }
-                if levels.isEmpty { levels = Array(extents.indices) }
-                let remainder = extents.count
-                extents.append(b)
-                levels.append(levels[d])
-                extents[d] /= b
-                programs.unfuse(d, b, remainder)
+        var any = false
+        var cuts: [(loop: Int, cut: Int64)] = [], chain: [Int64] = [], digits: [Int] = []
+        while true {
+            var wholeReads: UInt64 = 0
+            cuts.removeAll(keepingCapacity: true)
+            programs.recordDigitReads(wholeReads: &wholeReads, cuts: &cuts)
+            guard !cuts.isEmpty else { return any }
+            cuts.sort { $0.loop != $1.loop ? $0.loop < $1.loop : $0.cut < $1.cut }
+            var changed = false, next = 0
+            while next < cuts.count {
+                // The chain of loop d's cuts below its extent, ascending.
+                let d = cuts[next].loop, extent = d < extents.count ? extents[d] : 0
+                chain.removeAll(keepingCapacity: true)
+                while next < cuts.count && cuts[next].loop == d {
+                    let cut = cuts[next].cut
+                    if cut < extent && chain.last != cut { chain.append(cut) }
+                    next += 1
+                }
+                // Each cut divides the next and the last the extent (cuts past it read as the extent).
+                guard d < extents.count, wholeReads & (1 << UInt64(d)) == 0, extents.count + chain.count <= 64,
+                      chain.indices.allSatisfy({ k in (k + 1 < chain.count ? chain[k + 1] : extent) % chain[k] == 0 })
+                else { continue }
+                if levels.isEmpty && !chain.isEmpty { levels = Array(extents.indices) }
+                digits.removeAll(keepingCapacity: true)
+                for (k, cut) in chain.enumerated() {
+                    digits.append(extents.count)
+                    extents.append(cut / (k == 0 ? 1 : chain[k - 1]))
+                    levels.append(levels[d])
+                }
+                digits.append(d)
+                extents[d] = extent / (chain.last ?? 1)
+                programs.unfuse(d, extent: extent, cuts: chain, digits: digits)
                 changed = true
                 any = true
             }
+            guard changed else { return any }
         }
-        return any
     }
 
     // MARK: Enumeration
