@@ -49,8 +49,8 @@ import Testing
             func condition() -> Expr { (1..<(1 + pick(3))).reduce(literal()) { e, _ in .binary(.and, e, literal()) } }
             let holding = condition(), failing = pick(2) == 0 ? condition() : nil
 
-            var counter = PointCounter(loops: zip(names, extents).map { ($0, $1) })
-            let held = counter.register(holding), failed = failing.map { counter.register($0) }
+            var counter = PointCounter(extents: extents.map(Int64.init), variables: names)
+            let held = Array(counter.registerLiterals(holding)), failed = failing.map { Array(counter.registerLiterals($0)) }
             counter.finish()
             for level in 0..<3 {
                 let count = counter.count(holding: held, failing: failed.map { [$0] } ?? [], through: level)

@@ -46,15 +46,22 @@ public struct FeatureExtractor: Sendable {
         swap(&rows, &output)
         defer { swap(&rows, &output) }
         let firstRow = rows.count
-        let body = hasUncountedTestsBuiltByHand(nest.body) ? addMissingTestCounts(nest.body) : nest.body
+        var body = nest.body, counted = false
         while true {
             reset()
             for argument in nest.arguments { addBuffer(argument, memory: .argument, allocationTrip: 1) }
             visit(body)
-            if !tooDeep { break }
-            // Deeper than the forms are wide: widen them (kept for later calls) and start again.
+            if metUncountedTestBuiltByHand && !counted {
+                // A nest built by hand: count its tests (rare; lowering counts its own) and start again.
+                body = addMissingTestCounts(body)
+                counted = true
+            } else if tooDeep {
+                // Deeper than the forms are wide: widen them (kept for later calls) and start again.
+                forms.levelCapacity *= 2
+            } else {
+                break
+            }
             rows.removeSubrange(firstRow...)
-            forms.levelCapacity *= 2
         }
         finishBufferFeatures()
         return stores.count
@@ -79,6 +86,8 @@ public struct FeatureExtractor: Sendable {
     var forms = IndexFormStack()
     /// Whether a loop nest is deeper than the forms have slopes for.
     var tooDeep = false
+    /// Whether the pass met an `if` not made by lowering and without counts.
+    var metUncountedTestBuiltByHand = false
 
     /// Operations of the enclosing guards and lets, already weighted.
     var context = SIMD16<Double>()
@@ -117,6 +126,7 @@ public struct FeatureExtractor: Sendable {
     mutating func reset() {
         forms.reset()
         tooDeep = false
+        metUncountedTestBuiltByHand = false
         context = SIMD16()
         guardDepth = 0
         fraction = 1
@@ -181,6 +191,7 @@ public struct FeatureExtractor: Sendable {
     mutating func visitGuarded(_ then: Stmt, _ otherwise: Stmt?, _ facts: IfFacts) {
         let outer = fraction
         let holds = facts.counts.map { $0.evaluations > 0 ? Double($0.holds) / Double($0.evaluations) : 0 } ?? 0.5
+        if facts.counts == nil && facts.kind == .other { metUncountedTestBuiltByHand = true }
         guardDepth += 1
         fraction = outer * holds
         visit(then)
@@ -190,14 +201,6 @@ public struct FeatureExtractor: Sendable {
         }
         guardDepth -= 1
         fraction = outer
-    }
-
-    /// Whether an `if` made by hand (not by lowering) has no counts yet.
-    private func hasUncountedTestsBuiltByHand(_ body: Stmt) -> Bool {
-        !body.walk(stmt: { s in
-            if case .ifThenElse(_, _, _, let facts) = s, facts.kind == .other, facts.counts == nil { return .stop }
-            return .visitChildren
-        }, expr: { _ in .skipChildren })
     }
 
     /// Pushes the loop's level and variable for its body. A loop deeper than

@@ -22,7 +22,7 @@ public func addMissingTestCounts(_ body: Stmt) -> Stmt {
 private struct MissingTestCounter {
     /// The loops around the current statement, outermost first.
     var extents: [Int64] = []
-    var positions: [String: Int] = [:]
+    var variables: [String] = []
     /// Loops whose bounds are not constants, around the current statement.
     var unknownLoops = 0
     /// Variables bound by `let`s in scope, to their values over the loops.
@@ -76,21 +76,21 @@ private struct MissingTestCounter {
     }
 
     private mutating func rewriteLoop(_ loop: Loop) -> Stmt? {
-        let savedPosition = positions[loop.variable], savedOffset = offsets[loop.variable]
-        defer {
-            positions[loop.variable] = savedPosition
-            offsets[loop.variable] = savedOffset
-        }
         guard case .int(let extent, _) = resolved(loop.extent), case .int(let start, _) = resolved(loop.min) else {
+            // No test under it is counted (`count`).
             unknownLoops += 1
-            positions[loop.variable] = nil
             defer { unknownLoops -= 1 }
             return rewrite(loop.body)
         }
-        positions[loop.variable] = extents.count
+        let savedOffset = offsets[loop.variable]
         offsets[loop.variable] = start == 0 ? nil : .binary(.add, .indexVar(loop.variable), .index(Int(start)))
         extents.append(max(extent, 0))
-        defer { extents.removeLast() }
+        variables.append(loop.variable)
+        defer {
+            offsets[loop.variable] = savedOffset
+            extents.removeLast()
+            variables.removeLast()
+        }
         return rewrite(loop.body)
     }
 
@@ -103,17 +103,17 @@ private struct MissingTestCounter {
     /// How often `test` is evaluated and holds over one run of the kernel.
     private func count(_ test: Expr) -> IfFacts.Counts? {
         guard unknownLoops == 0 else { return nil }
-        var counter = PointCounter(extents: extents, positions: positions)
+        var counter = PointCounter(extents: extents, variables: variables)
         var holding: [Int] = [], failing: [[Int]] = []
         for (condition, holds) in path {
-            let literals = counter.register(condition)
-            if holds { holding += literals } else { failing.append(literals) }
+            let literals = counter.registerLiterals(condition)
+            if holds { holding += literals } else { failing.append(Array(literals)) }
         }
-        let own = counter.register(test)
+        let own = Array(counter.registerLiterals(test))
         counter.finish()
         let level = extents.count - 1
         guard let evaluations = counter.count(holding: holding, failing: failing, through: level),
-              let holds = counter.count(holding: holding + own, failing: failing, through: level)
+              let holds = counter.count(holding: holding, and: own, failing: failing, through: level)
         else { return nil }
         return IfFacts.Counts(evaluations: evaluations, holds: holds, scope: .kernelRun)
     }

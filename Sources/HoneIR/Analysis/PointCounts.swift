@@ -46,9 +46,8 @@ public struct PointCounter {
     /// Per dimension: the position of its loop; empty while every dimension
     /// is a loop (before `unfuse` splits one).
     private var levels: [Int] = []
-    /// Each loop variable's position: from `positions`, or when it is
-    /// empty, its index in `variables` (a nest has a few loops).
-    private let positions: [String: Int]
+    /// The variable of each loop, by position; a name is looked up by
+    /// scanning from the innermost loop (there are a few).
     private let variables: [String]
     private var programs: CompiledLiterals
     private var literals: [Literal] = []
@@ -84,23 +83,9 @@ public struct PointCounter {
         var histogram: Range<Int>? = nil
     }
 
-    public init(loops: [(variable: String, extent: Int)]) {
-        self.init(extents: loops.map { Int64($0.extent) },
-                  positions: Dictionary(uniqueKeysWithValues: loops.enumerated().map { ($1.variable, $0) }))
-    }
-
-    /// Loops by position, outermost first, and each loop variable's position.
-    public init(extents: [Int64], positions: [String: Int]) {
-        self.extents = extents
-        self.positions = positions
-        self.variables = []
-        self.programs = CompiledLiterals()
-    }
-
     /// Loops by position, outermost first: their extents and the variables they bind.
     public init(extents: [Int64], variables: [String]) {
         self.extents = extents
-        self.positions = [:]
         self.variables = variables
         self.programs = CompiledLiterals()
     }
@@ -109,9 +94,6 @@ public struct PointCounter {
 
     /// Registers the conjuncts of `condition`; returns their indices. Equal
     /// conjuncts registered twice are two literals (with the same counts).
-    public mutating func register(_ condition: Expr) -> [Int] { Array(registerLiterals(condition)) }
-
-    /// `register`: the indices of the conjuncts are consecutive.
     public mutating func registerLiterals(_ condition: Expr) -> Range<Int> {
         let first = literals.count
         add(condition)
@@ -125,12 +107,8 @@ public struct PointCounter {
             return
         }
         var mask: UInt64 = 0
-        let (positions, variables) = (self.positions, self.variables)
-        if variables.isEmpty {
-            programs.append(literal, { positions[$0] }, &mask)
-        } else {
-            programs.append(literal, { variables.firstIndex(of: $0) }, &mask)
-        }
+        let variables = self.variables
+        programs.append(literal, { variables.lastIndex(of: $0) }, &mask)
         literals.append(Literal(reads: mask, isCompiled: programs.isCompiled(literals.count)))
     }
 
