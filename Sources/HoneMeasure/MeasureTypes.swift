@@ -113,41 +113,20 @@ public struct MeasureResult: Hashable, Sendable {
     public var seconds: Double? { timing?.median }
 }
 
-/// What a search needs from measurement: candidates in, one result per
-/// candidate out, in order. An implementation may return fewer results (a
-/// prefix of the batch) only when it was asked to stop.
-public protocol CandidateMeasurer: AnyObject {
-    func measure(_ batch: [MeasureInput]) -> [MeasureResult]
-}
-
-/// How trials are run and when they are given up.
+/// What a worker process is: fixed for its life. How each trial is timed
+/// and given up is a `TrialPolicy`, passed with every call.
 public struct MeasureOptions: Hashable, Sendable {
-    public var timing: TimingOptions
     /// Threads for parallel loops (nil: one per core).
     public var threads: Int?
     /// Seconds allowed from the start of lowering to a linked kernel.
     public var compileTimeout: Double
-    /// Seconds always allowed for the run phase (verification run, timing protocol, checks).
-    public var runTimeoutFloor: Double
-    /// A candidate slower than this many times the best median so far (per
-    /// run) is stopped: the run timeout is max(floor, factor x best x runs of
-    /// the protocol), and the worker gives up after a first run this slow.
-    public var slowFactor: Double
     /// Seconds allowed to compute a kernel's reference output (once per kernel and seed).
     public var referenceTimeout: Double
-    /// A first run longer than this is too slow whatever the best so far
-    /// (a search sets it from the kernel's work; nil: no such limit).
-    public var slowLimit: Double?
 
-    public init(timing: TimingOptions = TimingOptions(), threads: Int? = nil, compileTimeout: Double = 30,
-                runTimeoutFloor: Double = 10, slowFactor: Double = 100, referenceTimeout: Double = 600, slowLimit: Double? = nil) {
-        self.timing = timing
+    public init(threads: Int? = nil, compileTimeout: Double = 30, referenceTimeout: Double = 600) {
         self.threads = threads
         self.compileTimeout = compileTimeout
-        self.runTimeoutFloor = runTimeoutFloor
-        self.slowFactor = slowFactor
         self.referenceTimeout = referenceTimeout
-        self.slowLimit = slowLimit
     }
 }
 

@@ -11,25 +11,19 @@ import HoneSchedule
 ///   the kernel, computing its reference output once per kernel and seed):
 ///   `referenceTimeout`;
 /// - compiling: `compiling` to `compiled`: `compileTimeout`;
-/// - running: `compiled` to the result: max(`runTimeoutFloor`, `slowFactor`
-///   x best median so far x runs of the protocol) + the protocol's own
-///   minimum time ((repeats + 2) x min_repeat).
+/// - running: `compiled` to the result: the policy's `runTimeout(best:)`.
 /// On a timeout the worker is killed (SIGKILL) and reaped; when it dies by
 /// itself, the signal is recorded (`runtime_crash: SIGSEGV ...`). Either way
 /// the next candidate starts a fresh worker.
-public final class WorkerMeasurer: CandidateMeasurer {
+public final class WorkerMeasurer {
     public let executable: URL
-    public var options: MeasureOptions
+    public let options: MeasureOptions
     /// Set from a signal handler: stop after the current candidate, or abort it.
     public let stopFlag: StopFlag
     /// Progress messages (worker restarts); nil to stay quiet.
     public var log: ((String) -> Void)?
     /// How many times a worker was started after the first.
     public private(set) var restarts = 0
-    /// The best median seconds per run so far, per kernel identity and thread count.
-    public private(set) var bestSeconds: [String: Double] = [:]
-    /// A first run shorter than this is never "too slow" (cold caches, thread start-up).
-    public var slowLimitFloor = 0.05
 
     private var worker: WorkerProcess?
     private var started = 0
@@ -55,22 +49,25 @@ public final class WorkerMeasurer: CandidateMeasurer {
         worker = nil
     }
 
-    public func measure(_ batch: [MeasureInput]) -> [MeasureResult] {
+    /// Measures candidates one after another, the slow rules relative to the
+    /// best of the batch so far; stops early (a prefix) only when asked to.
+    public func measure(_ batch: [MeasureInput], policy: TrialPolicy) -> [MeasureResult] {
         var results: [MeasureResult] = []
+        var best: Double?
         for input in batch {
-            if stopFlag.isStopped { break }
-            guard let result = measure(input) else { break }
+            guard !stopFlag.isStopped, let result = measure(input, policy: policy, best: best) else { break }
+            if let s = result.seconds { best = min(best ?? .infinity, s) }
             results.append(result)
         }
         return results
     }
 
     /// Measures one candidate; nil when aborted through the stop flag.
-    public func measure(_ input: MeasureInput) -> MeasureResult? {
+    /// `best` is the best median so far of the candidate's task, which the policy's slow rules are relative to.
+    public func measure(_ input: MeasureInput, policy: TrialPolicy, best: Double?) -> MeasureResult? {
         let start = now()
-        guard case .result(var result)? = attempt(input, stage: nil) else { return nil }
+        guard case .result(var result)? = attempt(input, policy: policy, best: best, stage: nil) else { return nil }
         result.phases.total = now() - start
-        noteBest(result, for: input.task)
         return result
     }
 
@@ -84,9 +81,9 @@ public final class WorkerMeasurer: CandidateMeasurer {
     /// The first half of a trial: compiles the candidate in the worker and
     /// keeps it there. Returns the kept candidate, or the trial's result when
     /// compiling failed; nil when aborted.
-    public func prepare(_ input: MeasureInput) -> Result<Prepared, MeasureFailure>? {
+    public func prepare(_ input: MeasureInput, policy: TrialPolicy) -> Result<Prepared, MeasureFailure>? {
         let start = now()
-        switch attempt(input, stage: .compile) {
+        switch attempt(input, policy: policy, best: nil, stage: .compile) {
         case .prepared(let id, let pid)?: return .success(Prepared(id: id, pid: pid, input: input))
         case .result(var result)?:
             result.phases.total = now() - start
@@ -98,30 +95,20 @@ public final class WorkerMeasurer: CandidateMeasurer {
     /// The second half: runs, checks and times a prepared candidate. When
     /// its worker is gone (it crashed on another candidate), the candidate
     /// is measured whole.
-    public func measure(prepared: Prepared) -> MeasureResult? {
-        guard worker?.pid == prepared.pid else { return measure(prepared.input) }
+    public func measure(prepared: Prepared, policy: TrialPolicy, best: Double?) -> MeasureResult? {
+        guard worker?.pid == prepared.pid else { return measure(prepared.input, policy: policy, best: best) }
         let start = now()
-        guard case .result(var result)? = attempt(prepared.input, stage: .run, id: prepared.id) else { return nil }
+        guard case .result(var result)? = attempt(prepared.input, policy: policy, best: best, stage: .run, id: prepared.id) else { return nil }
         result.phases.total = result.phases.compiling + now() - start
-        noteBest(result, for: prepared.input.task)
         return result
     }
-
-    /// Makes `seconds` the best so far if it is (measurers sharing a search share their best).
-    public func noteBest(_ result: MeasureResult, for task: MeasureTask) {
-        guard let seconds = result.seconds else { return }
-        let key = bestKey(task)
-        bestSeconds[key] = min(bestSeconds[key] ?? .infinity, seconds)
-    }
-
-    private func bestKey(_ task: MeasureTask) -> String { "\(task.identity.key)/\(options.threads ?? 0)" }
 
     private enum Outcome {
         case result(MeasureResult)
         case prepared(id: Int, pid: Int32)
     }
 
-    private func attempt(_ input: MeasureInput, stage: TrialStage?, id keptID: Int? = nil) -> Outcome? {
+    private func attempt(_ input: MeasureInput, policy: TrialPolicy, best: Double?, stage: TrialStage?, id keptID: Int? = nil) -> Outcome? {
         // A worker, started if needed; one retry when the old one turns out dead.
         for retry in 0..<2 {
             let worker: WorkerProcess
@@ -132,15 +119,10 @@ public final class WorkerMeasurer: CandidateMeasurer {
             }
             let id: Int
             if let keptID { id = keptID } else { nextID += 1; id = nextID }
-            let timing = options.timing
-            let best = bestSeconds[bestKey(input.task)]
-            let relative = best.map { max(options.slowFactor * $0, slowLimitFloor) }
-            let slowLimit = [relative, options.slowLimit].compactMap { $0 }.min()
             let request = TrialRequest(id: id, kernel: input.task.spec, seed: input.task.seed, schedule: input.schedule,
-                                       timing: timing, threads: options.threads, slowLimit: slowLimit, fault: input.fault, stage: stage)
-            let runs = Double(max(timing.warmupRuns, 0) + max(timing.repeats, 1) + 2)
-            let runTimeout = max(options.runTimeoutFloor, best.map { options.slowFactor * $0 * runs } ?? 0)
-                + Double(max(timing.repeats, 1) + 2) * timing.minRepeatSeconds
+                                       timing: policy.timing, threads: options.threads, slowLimit: policy.firstRunLimit(best: best),
+                                       fault: input.fault, stage: stage)
+            let runTimeout = policy.runTimeout(best: best)
             guard worker.send(request) else {
                 discardWorker()
                 if retry == 0 && stage != .run { continue }

@@ -1,3 +1,4 @@
+import HoneCostModel
 import HoneIR
 import HoneSchedule
 
@@ -20,7 +21,7 @@ struct EvolutionarySearch {
 
     /// Up to `count` unmeasured candidates, best predicted first, distinct
     /// by schedule. `seeds` are measured candidates, best first.
-    func propose(count: Int, seeds: [Candidate], isMeasured: (Schedule) -> Bool, model: SearchModel,
+    func propose(count: Int, seeds: [Candidate], isMeasured: (Schedule) -> Bool, model: CostModel,
                  features: FeatureCache, rng: inout SplitMix64) -> [Candidate] {
         var population = Array(seeds.prefix(Int(Double(options.population) * options.measuredFraction)))
         var attempts = 0

@@ -4,87 +4,22 @@ import HoneIR
 import HoneMeasure
 import HoneSchedule
 
-/// What the tuning loop needs from measurement.
-public protocol TuningMeasurer: AnyObject {
-    /// One result per schedule, in order, with the search's cheap protocol or
-    /// (`final`) the full one. Fewer results only when asked to stop, or
-    /// when `deadline` passes (no candidate starts after it).
-    func measure(_ schedules: [Schedule], final: Bool, deadline: Date?) -> [MeasureResult]
-}
-
 /// Where measured candidates are kept: read once at the start (resume), appended per batch.
 public protocol TuningRecordStore: AnyObject {
-    /// The records of the tuned kernel on this target, oldest first.
-    func history() throws -> [MeasureRecord]
+    /// The records of `kernel` on `target`, oldest first (those appended since included).
+    func records(of kernel: KernelIdentity, on target: TargetInfo) throws -> [MeasureRecord]
     func append(_ records: [MeasureRecord]) throws
 }
 
-public struct TuningOptions: Hashable, Sendable {
-    public enum Strategy: String, Hashable, Sendable, CaseIterable {
-        /// Evolution scored by the cost model, retrained after every batch.
-        case evolutionary
-        /// Sketches with random annotation and no model: the ablation baseline.
-        case random
-    }
-
-    /// Candidates to measure in this run (earlier records do not count).
-    public var trials: Int
-    /// Seconds this run may take; nil: no limit.
-    public var timeBudget: Double?
-    public var strategy: Strategy = .evolutionary
-    public var seed: UInt64 = 1
-    /// Candidates measured between two trainings of the model.
-    public var batchSize = 16
-    public var population = 512
-    public var generations = 4
-    /// The fraction of each batch drawn at random instead of from the search.
-    public var epsilon = 0.05
-    /// The best candidates re-measured with the full protocol at the end.
-    public var finalists = 3
-    /// Candidates whose loop nest is larger than this (`estimatedCodeSize`) are not proposed.
-    public var maxCodeSize = 2048
-    /// Measure the default schedule first (unless the records have it): a
-    /// baseline the model learns from and a finalist, so the result is never
-    /// slower than the default. For small kernels; large ones run it for seconds.
-    public var measureDefaultFirst = false
-
-    public init(trials: Int) { self.trials = trials }
-}
-
-/// A snapshot after each batch.
-public struct TuningProgress: Sendable {
-    public var trials: Int
-    public var plannedTrials: Int
-    public var errors: Int
-    /// The best median seconds measured so far (this run or earlier records).
-    public var bestSeconds: Double?
-    public var elapsed: Double
-    /// Spearman correlation of the model's scores and the measured speeds of the last batch (nil while the model is random).
-    public var batchSpearman: Double?
-}
-
-/// Where a tuning run's time went, in seconds.
-public struct TuningTime: Sendable {
-    /// Wall-clock time spent measuring (compiling, running, verifying, worker overhead).
-    public var measuring = 0.0
-    /// Compile time summed over the workers (more than its wall-clock share when they compile in parallel).
-    public var compiling = 0.0
-    public var running = 0.0
-    public var verifying = 0.0
-    public var searching = 0.0
-    public var training = 0.0
-    public var total = 0.0
-}
-
-public struct TuningResult: Sendable {
-    public var best: MeasureRecord?
-    /// Candidates measured by the search in this run.
-    public var trials: Int
-    public var errors: Int
-    public var interrupted: Bool
-    public var time: TuningTime
-    /// Problems that did not stop the run (records that no longer replay, failed trainings).
-    public var warnings: [String]
+/// One measured schedule as the tuner remembers it.
+struct MeasuredCandidate {
+    var schedule: Schedule
+    /// The median, nil for an error.
+    var seconds: Double?
+    /// Given up for being too slow: the model learns it as throughput 0.
+    var tooSlow: Bool
+    /// The search's own candidates (nil for the default schedule and records that no longer replay).
+    var candidate: Candidate?
 }
 
 /// The tuning loop: propose a batch (evolutionary search or random
@@ -97,21 +32,22 @@ public final class Tuner {
     public let task: MeasureTask
     public let target: TargetInfo
     public let options: TuningOptions
-    let measurer: TuningMeasurer
+    let measurer: CandidateMeasurer
     let store: TuningRecordStore
-    let model: SearchModel
+    let model: CostModel
+    let searchPolicy: TrialPolicy
     public var onProgress: ((TuningProgress) -> Void)?
     public var onLog: ((String) -> Void)?
 
     private let features: FeatureCache
     private var measured: Set<Schedule> = []
-    /// Every measured schedule with its median (nil: failed) and, for the search's own, its candidate.
-    private var history: [(schedule: Schedule, seconds: Double?, tooSlow: Bool, candidate: Candidate?)] = []
+    /// Every measured schedule, oldest first.
+    private var history: [MeasuredCandidate] = []
     private var rng: SplitMix64
     private var warnings: [String] = []
 
-    public init(space: SearchSpace, task: MeasureTask, target: TargetInfo, measurer: TuningMeasurer,
-                store: TuningRecordStore, model: SearchModel, options: TuningOptions) {
+    public init(space: SearchSpace, task: MeasureTask, target: TargetInfo, measurer: CandidateMeasurer,
+                store: TuningRecordStore, model: CostModel, options: TuningOptions) {
         self.space = space
         self.task = task
         self.target = target
@@ -119,6 +55,7 @@ public final class Tuner {
         self.store = store
         self.model = model
         self.options = options
+        searchPolicy = options.searchPolicy ?? .search(space.kernel, threads: target.threads)
         features = FeatureCache(kernel: space.kernel, maxCodeSize: options.maxCodeSize)
         rng = SplitMix64(seed: options.seed)
     }
@@ -129,8 +66,9 @@ public final class Tuner {
         try loadHistory()
         time.training += seconds { retrain() }
 
-        if options.measureDefaultFirst && !history.contains(where: { $0.schedule == .default }) && !stop.isStopped {
-            if let result = measurer.measure([.default], final: false, deadline: nil).first {
+        let defaultFirst = options.measureDefaultFirst ?? (Double(KernelCost(space.kernel).flops) <= TuningOptions.smallKernelFlops)
+        if defaultFirst && !history.contains(where: { $0.schedule == .default }) && !stop.isStopped {
+            if let result = measurer.measure([.default], policy: searchPolicy, best: bestSeconds, deadline: nil).first {
                 try store.append([record(result, schedule: .default, candidate: nil, strategy: "default")])
                 add(.default, result, nil)
             }
@@ -149,7 +87,8 @@ public final class Tuner {
             let schedules = batch.map(space.schedule)
             let predicted = options.strategy == .evolutionary ? model.predict(features.features(schedules).map { $0 ?? [] }) : nil
             let measureStart = Date()
-            let results = measurer.measure(schedules, final: false, deadline: options.timeBudget.map { start.addingTimeInterval($0) })
+            let results = measurer.measure(schedules, policy: searchPolicy, best: bestSeconds,
+                                           deadline: options.timeBudget.map { start.addingTimeInterval($0) })
             var phases = PhaseTimes()
             for r in results { phases = phases + r.phases }
             time.compiling += phases.compiling
@@ -183,7 +122,7 @@ public final class Tuner {
         if !interrupted, options.finalists > 0, !finalists.isEmpty {
             let chosen = finalists
             log("re-measuring the best \(chosen.count) with the full protocol")
-            let results = measurer.measure(chosen, final: true, deadline: nil)
+            let results = measurer.measure(chosen, policy: options.finalPolicy, best: nil, deadline: nil)
             let records = zip(chosen, results).map { record($1, schedule: $0, candidate: candidate(for: $0), strategy: "final") }
             try store.append(records)
             if let fastest = records.filter({ $0.seconds != nil }).min(by: { $0.seconds! < $1.seconds! }) { best = fastest }
@@ -195,9 +134,9 @@ public final class Tuner {
     // MARK: History
 
     private func loadHistory() throws {
-        let records = try store.history()
+        let records = try store.records(of: task.identity, on: target)
         let sketchIndex = Dictionary(space.sketches.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for r in records where r.kernel.key == task.identity.key && r.target == target {
+        for r in records {
             guard let schedule = try? r.schedule() else {
                 warn("\(r.line.map { "record \($0)" } ?? "a record"): its schedule cannot be read; skipped")
                 continue
@@ -217,15 +156,20 @@ public final class Tuner {
 
     private func add(_ schedule: Schedule, _ result: MeasureResult, _ candidate: Candidate?) {
         measured.insert(schedule)
-        history.append((schedule, result.seconds, result.error?.kind == .runTimeout, candidate))
+        history.append(MeasuredCandidate(schedule: schedule, seconds: result.seconds, tooSlow: result.error?.kind == .runTimeout, candidate: candidate))
     }
 
     private func add(_ schedule: Schedule, _ record: MeasureRecord, _ candidate: Candidate?) {
         measured.insert(schedule)
-        history.append((schedule, record.seconds, record.error?.kind == .runTimeout, candidate))
+        history.append(MeasuredCandidate(schedule: schedule, seconds: record.seconds, tooSlow: record.error?.kind == .runTimeout, candidate: candidate))
     }
 
     private var bestSeconds: Double? { history.compactMap(\.seconds).min() }
+
+    /// The best median measured for `schedule` (this run or earlier records), if it ran.
+    public func measuredSeconds(of schedule: Schedule) -> Double? {
+        history.filter { $0.schedule == schedule }.compactMap(\.seconds).min()
+    }
 
     private var bestRecord: MeasureRecord? {
         guard let best = history.filter({ $0.seconds != nil }).min(by: { $0.seconds! < $1.seconds! }) else { return nil }
@@ -287,14 +231,17 @@ public final class Tuner {
         let usable = history.filter { $0.seconds != nil || $0.tooSlow }
         guard let best = bestSeconds else { return }
         let rows = features.features(usable.map(\.schedule))
-        var programs: [[[Float]]] = [], labels: [Float] = []
+        var programs: [ProgramFeatures] = [], labels: [Float] = []
         for (entry, r) in zip(usable, rows) {
             guard let r else { continue }
             programs.append(r)
             labels.append(entry.seconds.map { Float(best / $0) } ?? 0)
         }
-        model.update(programs: programs, relativeThroughput: labels)
-        if let error = (model as? TreeSearchModel)?.lastError { warn("training the cost model failed: \(error)") }
+        do {
+            try model.update(programs: programs, relativeThroughput: labels)
+        } catch {
+            warn("training the cost model failed: \(error)")
+        }
     }
 
     // MARK: Records

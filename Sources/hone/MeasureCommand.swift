@@ -72,8 +72,8 @@ struct MeasureCommand: ParsableCommand {
         let source = stopOnInterrupt(stop)
         defer { source.cancel() }
 
-        let options = MeasureOptions(timing: timingOptions.options, threads: threadOptions.threads,
-                                     compileTimeout: compileLimits.compileTimeout, runTimeoutFloor: runTimeout)
+        let options = MeasureOptions(threads: threadOptions.threads, compileTimeout: compileLimits.compileTimeout)
+        let policy = TrialPolicy(timing: timingOptions.options, slowFactor: 100, runTimeoutFloor: runTimeout)
         let measurer = WorkerMeasurer(options: options, stopFlag: stop)
         measurer.log = { printError("  note: \($0)") }
         defer { measurer.shutDown() }
@@ -97,7 +97,7 @@ struct MeasureCommand: ParsableCommand {
             var batchRecords: [MeasureRecord] = []
             for input in inputs {
                 if stop.isStopped { break }
-                guard let result = measurer.measure(input) else { break }
+                guard let result = measurer.measure(input, policy: policy, best: best) else { break }
                 done += 1
                 batchRecords.append(MeasureRecord(input, result, target: target))
                 let position = "[\(String(done).leftPadded(to: width))/\(total)]"

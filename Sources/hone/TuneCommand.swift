@@ -71,89 +71,63 @@ struct TuneCommand: ParsableCommand {
     /// Returns whether the run was interrupted.
     private func tune() throws -> Bool {
         let task = try kernelOptions.task(seed: 1)
-        let kernel = task.kernel
-        let name = kernel.name
+        let name = task.kernel.name
+        let outputs = TuningOutputs(schedulePath: scheduleOut ?? "tuned/\(name).schedule.json", objectPath: output ?? "tuned/\(name).o",
+                                    curvePath: curveOut ?? "tuned/\(name).curve.svg")
         let recordsPath = records ?? "tuned/\(name).jsonl"
-        let objectPath = output ?? "tuned/\(name).o"
-        let headerPath = (objectPath.hasSuffix(".o") ? String(objectPath.dropLast(2)) : objectPath) + ".h"
-        let schedulePath = scheduleOut ?? "tuned/\(name).schedule.json"
-        let curvePath = curveOut ?? "tuned/\(name).curve.svg"
-        for path in [recordsPath, objectPath, schedulePath, curvePath] { try createParentFolder(of: path) }
+        try outputs.createFolders()
+        try createParentFolder(of: recordsPath)
 
-        let target = threadOptions.target
-        let threadCount = target.threads
-        let space = SearchSpace(kernel: kernel, vectorLanes: HostTarget.host.float32Lanes, threads: threadCount)
         var options = TuningOptions(trials: trials)
         options.strategy = strategy
         options.seed = batchOptions.seed
         options.batchSize = batchOptions.batch
         options.population = population
         options.timeBudget = timeBudget?.seconds
-        let flops = Double(max(KernelCost(kernel).flops, 1))
-        options.measureDefaultFirst = flops <= 1e8
+        let target = threadOptions.target
+        let tuning = KernelTuning(task: task, target: target, options: options, recordsPath: recordsPath,
+                                  workerOptions: MeasureOptions(threads: threadOptions.threads, compileTimeout: compileLimits.compileTimeout),
+                                  compileWorkers: compileWorkers ?? WorkerBatchMeasurer.idleCompileWorkers)
 
         let stop = StopFlag()
         let source = stopOnInterrupt(stop)
         defer { source.cancel() }
-
-        // Two workers compile a batch on two cores; one candidate at a time is timed.
-        let workers = (0..<(compileWorkers ?? WorkerTuningMeasurer.idleCompileWorkers)).map { _ in
-            WorkerMeasurer(options: MeasureOptions(threads: threadOptions.threads, compileTimeout: compileLimits.compileTimeout), stopFlag: stop)
-        }
-        for w in workers { w.log = { printError("  note: \($0)") } }
-        defer { for w in workers { w.shutDown() } }
-        let measurer = WorkerTuningMeasurer(workers: workers, task: task, threads: threadCount)
-        let store = RecordsFileStore(path: recordsPath)
-        let model = TreeSearchModel(seed: batchOptions.seed, threads: threadCount)
-        let tuner = Tuner(space: space, task: task, target: target, measurer: measurer, store: store, model: model, options: options)
-
+        let flops = Double(max(KernelCost(task.kernel).flops, 1))
         let progress = ProgressLine(planned: trials, budget: options.timeBudget, flops: flops)
-        measurer.onResult = { progress.candidateDone($0) }
-        tuner.onProgress = { progress.batchDone($0) }
-        tuner.onLog = { progress.log($0) }
-
-        print("tuning \(task.identity) on \(target): \(space.sketches.count) sketch\(space.sketches.count == 1 ? "" : "es"), "
-              + "\(options.strategy.rawValue) search, \(trials) trials\(options.timeBudget.map { " or \(formatDuration($0))" } ?? ""), "
-              + "\(workers.count) compile worker\(workers.count == 1 ? "" : "s"); records: \(recordsPath)")
-        fflush(nil)
-        let result = try tuner.run(stop: stop)
-        printWarnings(store.warnings)
+        var observer = TuningObserver()
+        observer.onStart = { sketches, workers in
+            print("tuning \(task.identity) on \(target): \(sketches) sketch\(sketches == 1 ? "" : "es"), "
+                  + "\(options.strategy.rawValue) search, \(trials) trials\(options.timeBudget.map { " or \(formatDuration($0))" } ?? ""), "
+                  + "\(workers) compile worker\(workers == 1 ? "" : "s"); records: \(recordsPath)")
+            fflush(nil)
+        }
+        observer.onCandidate = { progress.candidateDone($0) }
+        observer.onBatch = { progress.batchDone($0) }
+        observer.onLog = { progress.log($0) }
+        observer.onNote = { printError("  note: \($0)") }
+        let outcome = try tuning.run(stop: stop, observer: observer)
         progress.finish()
+        printWarnings(outcome.skippedRecordLines)
 
-        guard let best = result.best, var bestSchedule = try? best.schedule(), var bestSeconds = best.seconds else {
-            throw HoneError("no candidate was measured successfully (\(result.errors) errors); see \(recordsPath)")
+        if outcome.defaultWon, let best = outcome.result.best?.seconds {
+            print("no candidate beat the default schedule (\(formatDuration(outcome.seconds)) against \(formatDuration(best))); writing the default")
         }
-        let defaultSeconds = try defaultScheduleSeconds(task, target: target, records: store.log, worker: workers[0], stop: stop)
-        if let defaultSeconds, defaultSeconds < bestSeconds {
-            // Nothing the search measured beat the default schedule: ship the default.
-            print("no candidate beat the default schedule (\(formatDuration(defaultSeconds)) against \(formatDuration(bestSeconds))); writing the default")
-            (bestSchedule, bestSeconds) = (.default, defaultSeconds)
-        }
+        let usesOpenMP = try outputs.write(outcome, task: task, target: target)
 
-        // The outputs: schedule with provenance, object and header, curve.
-        try write(tunedScheduleFile(bestSchedule, seconds: bestSeconds, kernel: kernel, target: target), to: schedulePath)
-        let compiler = try Compiler()
-        let nest = try lower(kernel, schedule: bestSchedule)
-        try compiler.writeObject(nest, to: objectPath)
-        let usesOpenMP = nest.body.containsParallelLoop
-        try write(cHeader(for: kernel, nest: nest, target: compiler.target, usesOpenMP: usesOpenMP), to: headerPath)
-        let history = try RecordsLog.load(path: recordsPath).records.filter { $0.kernel.key == task.identity.key && $0.target == target }
-        try write(TuningCurve(title: "\(task.identity) on \(target.cpu), \(target.threads) thread\(target.threads == 1 ? "" : "s")",
-                              records: history, flops: Int(flops)).svg, to: curvePath)
-
-        let t = result.time
-        print("best: \(formatDuration(bestSeconds)), \(String(format: "%.1f", flops / bestSeconds / 1e9)) GFLOP/s"
-              + (defaultSeconds.map { String(format: ", %.1fx the default schedule (%@)", $0 / bestSeconds, formatDuration($0)) } ?? ""))
-        print("measured \(result.trials) candidates (\(result.errors) errors) in \(formatDuration(t.total)): "
-              + String(format: "%.2f trials/s", Double(result.trials) / max(t.total, 1e-9)))
-        print("time: measure \(formatDuration(t.measuring)) (compile \(formatDuration(t.compiling)) on \(workers.count) worker\(workers.count == 1 ? "" : "s"), "
+        let (t, seconds) = (outcome.result.time, outcome.seconds)
+        print("best: \(formatDuration(seconds)), \(String(format: "%.1f", flops / seconds / 1e9)) GFLOP/s"
+              + (outcome.defaultSeconds.map { String(format: ", %.1fx the default schedule (%@)", $0 / seconds, formatDuration($0)) } ?? ""))
+        print("measured \(outcome.result.trials) candidates (\(outcome.result.errors) errors) in \(formatDuration(t.total)): "
+              + String(format: "%.2f trials/s", Double(outcome.result.trials) / max(t.total, 1e-9)))
+        let workers = outcome.compileWorkers
+        print("time: measure \(formatDuration(t.measuring)) (compile \(formatDuration(t.compiling)) on \(workers) worker\(workers == 1 ? "" : "s"), "
               + "run \(formatDuration(t.running)), verify \(formatDuration(t.verifying))), search \(formatDuration(t.searching)), train \(formatDuration(t.training))")
-        print("wrote \(schedulePath), \(objectPath), \(headerPath), \(curvePath)")
-        print("link: cc -O2 main.c \(objectPath) -lm\(usesOpenMP ? " -fopenmp" : "")   (declarations in \(headerPath))")
-        if result.interrupted {
-            printError("interrupted: \(result.trials) candidates measured this run are in \(recordsPath); the best so far was written")
+        print("wrote \(outputs.schedulePath), \(outputs.objectPath), \(outputs.headerPath), \(outputs.curvePath)")
+        print("link: cc -O2 main.c \(outputs.objectPath) -lm\(usesOpenMP ? " -fopenmp" : "")   (declarations in \(outputs.headerPath))")
+        if outcome.result.interrupted {
+            printError("interrupted: \(outcome.result.trials) candidates measured this run are in \(recordsPath); the best so far was written")
         }
-        return result.interrupted
+        return outcome.result.interrupted
     }
 }
 
@@ -225,13 +199,5 @@ private func createParentFolder(of path: String) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     } catch {
         throw HoneError("cannot create folder \(folder.path): \(error.localizedDescription)")
-    }
-}
-
-private func write(_ text: String, to path: String) throws {
-    do {
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-    } catch {
-        throw HoneError("cannot write \(path): \(error.localizedDescription)")
     }
 }

@@ -115,8 +115,8 @@ private func knownFunction(_ x: [Float]) -> Float { x[0] * x[0] + (x[1] > 0.3 ? 
         let (test, perRow) = programs(300, seed: 7)
         let model = try GradientBoostedTrees.train(
             on: train, parameters: .init(objective: .packSum, rounds: 200, maxDepth: 4, learningRate: 0.1), schemaVersion: 1)
-        // Through the CostModel interface: a program = its rows, score = sum.
-        var rows: [[[Float]]] = []
+        // Programs: a program = its rows, score = sum.
+        var rows: [ProgramFeatures] = []
         var next = 0
         for size in test.groupSizes! {
             rows.append((next..<next + size).map { test.row($0) })

@@ -1,5 +1,6 @@
 import Testing
 @testable import HoneCostModel
+import HoneIR
 
 @Suite struct TreeQuantizerTests {
     @Test func binTestsAgreeWithFloatThresholds() {

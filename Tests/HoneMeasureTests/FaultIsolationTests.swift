@@ -5,9 +5,11 @@ import HoneTestSupport
 
 /// A worker-backed measurer with short timeouts for tests.
 private func testMeasurer() throws -> WorkerMeasurer {
-    WorkerMeasurer(executable: try honeExecutable(),
-                   options: MeasureOptions(timing: quickTiming, compileTimeout: 5, runTimeoutFloor: 1.5))
+    WorkerMeasurer(executable: try honeExecutable(), options: MeasureOptions(compileTimeout: 5))
 }
+
+/// Quick timing and a short run timeout.
+private let quickPolicy = TrialPolicy(timing: quickTiming, runTimeoutFloor: 1.5)
 
 private let tiled = Schedule([
     .split(stage: "C", loop: "j", factors: [8]),
@@ -23,7 +25,7 @@ private let tiled = Schedule([
         batch.append(MeasureInput(task: task, schedule: .default, fault: fault))
         batch.append(MeasureInput(task: task, schedule: tiled))
     }
-    let results = measurer.measure(batch)
+    let results = measurer.measure(batch, policy: quickPolicy)
     #expect(results.count == batch.count)
     for (input, result) in zip(batch, results) {
         if let fault = input.fault {
@@ -50,7 +52,7 @@ private let tiled = Schedule([
     let measurer = try testMeasurer()
     defer { measurer.shutDown() }
     let inputs = [MeasureInput(task: task, schedule: .default, fault: .outOfBoundsWrite), MeasureInput(task: task, schedule: tiled)]
-    let results = measurer.measure(inputs)
+    let results = measurer.measure(inputs, policy: quickPolicy)
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent("r.jsonl").path
@@ -71,7 +73,7 @@ private let tiled = Schedule([
     let measurer = try testMeasurer()
     defer { measurer.shutDown() }
     let invalid = Schedule([.vectorize(stage: "C", loop: "nope")])
-    let results = measurer.measure([MeasureInput(task: task, schedule: invalid), MeasureInput(task: task, schedule: .default)])
+    let results = measurer.measure([MeasureInput(task: task, schedule: invalid), MeasureInput(task: task, schedule: .default)], policy: quickPolicy)
     #expect(results[0].error?.kind == .invalidSchedule, "\(results[0].outcome)")
     #expect(results[1].timing != nil)
     #expect(measurer.restarts == 0)
@@ -80,11 +82,12 @@ private let tiled = Schedule([
 @Test func aStopFlagEndsTheBatchEarly() throws {
     let task = try MeasureTask(spec: KernelSpec(source: smallGemmSource))
     let stop = StopFlag()
-    let measurer = WorkerMeasurer(executable: try honeExecutable(), options: MeasureOptions(timing: quickTiming), stopFlag: stop)
+    let measurer = WorkerMeasurer(executable: try honeExecutable(), stopFlag: stop)
     defer { measurer.shutDown() }
-    #expect(measurer.measure([MeasureInput(task: task, schedule: .default)]).count == 1)
+    let policy = TrialPolicy(timing: quickTiming)
+    #expect(measurer.measure([MeasureInput(task: task, schedule: .default)], policy: policy).count == 1)
     stop.stop()
-    #expect(measurer.measure([MeasureInput(task: task, schedule: .default)]).isEmpty)
+    #expect(measurer.measure([MeasureInput(task: task, schedule: .default)], policy: policy).isEmpty)
 }
 
 @Test func theInProcessRunnerChecksAgainstAJITReferenceForLargeKernels() throws {
@@ -101,11 +104,10 @@ private let tiled = Schedule([
 @Test func aCandidateFarSlowerThanTheBestSoFarIsStoppedAsARunTimeout() throws {
     let task = try MeasureTask(spec: KernelSpec(source: smallGemmSource))
     // A factor so small that any second candidate counts as too slow.
-    let measurer = WorkerMeasurer(executable: try honeExecutable(),
-                                  options: MeasureOptions(timing: quickTiming, slowFactor: 1e-9))
-    measurer.slowLimitFloor = 0
+    let measurer = WorkerMeasurer(executable: try honeExecutable())
     defer { measurer.shutDown() }
-    let results = measurer.measure([MeasureInput(task: task, schedule: tiled), MeasureInput(task: task, schedule: .default)])
+    let policy = TrialPolicy(timing: quickTiming, slowFactor: 1e-9, slowLimitFloor: 0)
+    let results = measurer.measure([MeasureInput(task: task, schedule: tiled), MeasureInput(task: task, schedule: .default)], policy: policy)
     #expect(results[0].timing != nil)
     #expect(results[1].error?.kind == .runTimeout, "\(results[1].outcome)")
     #expect(results[1].error?.message.contains("too slow") == true)
@@ -123,19 +125,19 @@ private let tiled = Schedule([
     let invalid = MeasureInput(task: task, schedule: Schedule([.vectorize(stage: "C", loop: "k")]))
     let crash = MeasureInput(task: task, schedule: .default, fault: .outOfBoundsWrite)
 
-    let first = try #require(measurer.prepare(good))
-    let second = try #require(measurer.prepare(MeasureInput(task: task, schedule: .default)))
-    let rejected = try #require(measurer.prepare(invalid))
+    let first = try #require(measurer.prepare(good, policy: quickPolicy))
+    let second = try #require(measurer.prepare(MeasureInput(task: task, schedule: .default), policy: quickPolicy))
+    let rejected = try #require(measurer.prepare(invalid, policy: quickPolicy))
     guard case .failure(let failure) = rejected else { Issue.record("an invalid schedule must fail at compile time"); return }
     #expect(failure.result.error?.kind == .invalidSchedule)
 
     guard case .success(let kept) = first, case .success(let keptDefault) = second else { Issue.record("good candidates must compile"); return }
-    let timed = try #require(measurer.measure(prepared: kept))
+    let timed = try #require(measurer.measure(prepared: kept, policy: quickPolicy, best: nil))
     #expect(timed.timing != nil && (timed.maxAbsError ?? 1) < 1e-3, "\(timed.outcome)")
     #expect(timed.phases.compiling > 0, "the compile phases are kept with the candidate")
 
     // A crash takes the worker (and the kernels it keeps) down; the kept default is then measured whole.
-    #expect(measurer.measure(crash)?.error?.kind == .runtimeCrash)
-    let remeasured = try #require(measurer.measure(prepared: keptDefault))
+    #expect(measurer.measure(crash, policy: quickPolicy, best: nil)?.error?.kind == .runtimeCrash)
+    let remeasured = try #require(measurer.measure(prepared: keptDefault, policy: quickPolicy, best: nil))
     #expect(remeasured.timing != nil, "\(remeasured.outcome)")
 }

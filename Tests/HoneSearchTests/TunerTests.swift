@@ -6,7 +6,7 @@ import HoneTestSupport
 /// A measurer whose times are a function of the schedule, with a planted
 /// optimum: every split factor 4, a cache stage and a packed operand. It
 /// can ask the tuner to stop after a number of candidates (Ctrl-C).
-final class PlantedMeasurer: TuningMeasurer {
+final class PlantedMeasurer: CandidateMeasurer {
     var measured: [Schedule] = []
     var stopAfter: Int?
     let stop: StopFlag
@@ -27,7 +27,7 @@ final class PlantedMeasurer: TuningMeasurer {
         return (cost + (cached ? 0 : 3) + (packed ? 0 : 2)) * 1e-3
     }
 
-    func measure(_ schedules: [Schedule], final: Bool, deadline: Date?) -> [MeasureResult] {
+    func measure(_ schedules: [Schedule], policy: TrialPolicy, best: Double?, deadline: Date?) -> [MeasureResult] {
         var results: [MeasureResult] = []
         for schedule in schedules {
             if stop.isStopped { break }
@@ -41,7 +41,9 @@ final class PlantedMeasurer: TuningMeasurer {
 
 final class MemoryStore: TuningRecordStore {
     var records: [MeasureRecord] = []
-    func history() throws -> [MeasureRecord] { records }
+    func records(of kernel: KernelIdentity, on target: TargetInfo) throws -> [MeasureRecord] {
+        records.filter { $0.kernel.key == kernel.key && $0.target == target }
+    }
     func append(_ new: [MeasureRecord]) throws { records += new }
 }
 
@@ -57,7 +59,8 @@ final class MemoryStore: TuningRecordStore {
         options.population = 128
         options.generations = 3
         options.finalists = 2
-        let model = TreeSearchModel(minimumPrograms: 24, seed: seed, threads: 1)
+        options.measureDefaultFirst = false
+        let model = TreeCostModel(minimumPrograms: 24, seed: seed, threads: 1)
         return Tuner(space: SearchSpace(kernel: Self.gemm, vectorLanes: 8, threads: 2), task: task,
                      target: TargetInfo(cpu: "test", featuresHash: "0", threads: 2), measurer: measurer, store: store, model: model, options: options)
     }

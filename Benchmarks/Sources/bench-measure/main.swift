@@ -117,13 +117,14 @@ if wanted("throughput") {
     print("kernel   trials  trials/s  wall/trial  kernel running  overhead | lowering  IR gen  LLVM O3  machine code  JIT link  verify  IPC+other  (ms per trial)")
     for (name, variants) in [("gemm", gemmVariants), ("conv2d", conv2dVariants)] {
         let task = try MeasureTask(path: kernelPath(name))
-        let measurer = WorkerMeasurer(executable: me, options: MeasureOptions(timing: protocolOptions, threads: threads))
+        let measurer = WorkerMeasurer(executable: me, options: MeasureOptions(threads: threads))
+        let policy = TrialPolicy(timing: protocolOptions)
         defer { measurer.shutDown() }
         // The first trial computes the reference; measure it separately.
-        let first = measurer.measure([MeasureInput(task: task, schedule: variants[0])])[0]
+        let first = measurer.measure([MeasureInput(task: task, schedule: variants[0])], policy: policy)[0]
         let inputs = (quick ? Array(variants.prefix(4)) : variants).map { MeasureInput(task: task, schedule: $0) }
         let start = Date()
-        let results = measurer.measure(inputs)
+        let results = measurer.measure(inputs, policy: policy)
         let wall = Date().timeIntervalSince(start)
         let sum = results.map(\.phases).reduce(PhaseTimes(), +)
         let n = Double(results.count)
@@ -167,12 +168,13 @@ if wanted("noise") {
     withExtendedLifetime(buffers) {}
 
     let task = try MeasureTask(path: kernelPath("gemm"))
-    let measurer = WorkerMeasurer(executable: me, options: MeasureOptions(timing: protocolOptions, threads: threads))
+    let measurer = WorkerMeasurer(executable: me, options: MeasureOptions(threads: threads))
+    let policy = TrialPolicy(timing: protocolOptions)
     defer { measurer.shutDown() }
     var workerMedians: [Double] = []
     for round in 0..<10 {
         let other = gemmVariants[(round * 5 + 3) % gemmVariants.count]
-        let results = measurer.measure([MeasureInput(task: task, schedule: gemmVariants[2]), MeasureInput(task: task, schedule: other)])
+        let results = measurer.measure([MeasureInput(task: task, schedule: gemmVariants[2]), MeasureInput(task: task, schedule: other)], policy: policy)
         if let s = results.first?.seconds { workerMedians.append(s) }
     }
     let w = Timing(samples: workerMedians, number: 1)
@@ -188,7 +190,8 @@ if wanted("memory") {
     print("## 3. Worker memory over \(memoryCandidates) compiled and measured candidates")
     print("kernel: gemm 32x32x32 (small, to keep this fast), random schedules, 1 thread, protocol: 1 warm-up, 1 batch of >= 1 ms")
     let task = try MeasureTask(path: kernelPath("gemm"), overrides: ["M": 32, "N": 32, "K": 32])
-    let measurer = WorkerMeasurer(executable: me, options: MeasureOptions(timing: TimingOptions(warmupRuns: 1, repeats: 1, minRepeatSeconds: 0.001), threads: 1))
+    let measurer = WorkerMeasurer(executable: me, options: MeasureOptions(threads: 1))
+    let policy = TrialPolicy(timing: TimingOptions(warmupRuns: 1, repeats: 1, minRepeatSeconds: 0.001))
     defer { measurer.shutDown() }
     var generator = RandomScheduleGenerator(kernel: task.kernel, seed: 42)
     let recordsPath = FileManager.default.temporaryDirectory.appendingPathComponent("bench-memory-records.jsonl").path
@@ -204,12 +207,14 @@ if wanted("memory") {
     var order: [Int32] = []
     let start = Date()
     var compileTime = 0.0
+    var best: Double?
     while done < memoryCandidates {
         let inputs = (0..<50).map { _ in MeasureInput(task: task, schedule: generator.next()) }
         var results: [MeasureResult] = []
         for input in inputs {
             let pid = measurer.workerPID
-            guard let result = measurer.measure(input) else { break }
+            guard let result = measurer.measure(input, policy: policy, best: best) else { break }
+            if let seconds = result.seconds { best = min(best ?? .infinity, seconds) }
             results.append(result)
             // The process that measured it (a crash or timeout replaces it).
             if let pid = pid ?? measurer.workerPID {

@@ -1,3 +1,5 @@
+import HoneIR
+
 /// The training rows quantized once, in the two layouts training needs.
 ///
 /// - `columns`: one byte per (feature, row), column after column; partitioning

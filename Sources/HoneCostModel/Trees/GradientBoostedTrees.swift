@@ -4,17 +4,17 @@ import HoneIR
 ///
 /// Train it with `train(on:validation:parameters:schemaVersion:)`, score rows
 /// with `predict`, and keep it with `save(to:)` / `load(from:expectedSchemaVersion:)`.
-/// As a `CostModel`, a program's score is the sum over its feature rows.
+/// A program's score is the sum over its feature rows (`predict(_:)`).
 ///
 ///     let data = TrainingData(rows: rows, labels: normalizedThroughput)
 ///     var p = GradientBoostingParameters(rounds: 100, maxLeaves: 31, threads: 2)
 ///     let model = try GradientBoostedTrees.train(on: data, parameters: p, schemaVersion: FeatureSchema.version)
-///     let scores = model.predict(candidates)   // [[[Float]]]: programs of rows
+///     let scores = model.predict(candidates)   // [ProgramFeatures]: programs of rows
 ///
 /// On the synthetic cost-model benchmark (Benchmarks/costmodel), 31 leaves
 /// grown best-first rank unseen kernels' schedules as well as LightGBM and
 /// better than depth 6 (XGBoost's default shape), at the same speed.
-public struct GradientBoostedTrees: CostModel, Sendable {
+public struct GradientBoostedTrees: Sendable {
     /// The feature schema the rows were extracted with (chosen by the caller);
     /// a model is never used with rows of another schema.
     public let schemaVersion: Int
@@ -83,8 +83,8 @@ public struct GradientBoostedTrees: CostModel, Sendable {
         })
     }
 
-    /// `CostModel`: a program's score is the sum of its rows' scores.
-    public func predict(_ programs: [[[Float]]]) -> [Float] {
+    /// A program's score is the sum of its rows' scores.
+    public func predict(_ programs: [ProgramFeatures]) -> [Float] {
         let scores = predict(rows: programs.flatMap { $0 })
         var result: [Float] = []
         result.reserveCapacity(programs.count)

@@ -1,3 +1,5 @@
+import HoneIR
+
 /// Per-feature cut points found once from the training rows, and the rows'
 /// bins.
 ///

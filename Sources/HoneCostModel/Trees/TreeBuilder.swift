@@ -1,3 +1,5 @@
+import HoneIR
+
 /// Grows one tree from gradients on the binned rows: depth-wise (a level at
 /// a time, XGBoost's `hist`) or best-first (the leaf of highest gain next,
 /// LightGBM's leaf-wise growth) when `maxLeaves` is set.

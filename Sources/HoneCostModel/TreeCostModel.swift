@@ -1,28 +1,13 @@
-import HoneCostModel
 import HoneIR
-
-/// What the search needs from a cost model: scores for programs (higher is
-/// faster) and an update from measured programs.
-public protocol SearchModel: AnyObject {
-    /// One score per program; `programs[p]` holds program p's feature rows.
-    func predict(_ programs: [[[Float]]]) -> [Float]
-    /// False while the scores are random (too little data so far).
-    var isTrained: Bool { get }
-    /// Retrains on every measured program: throughput relative to the best
-    /// (1 for the fastest, 0 for one too slow to finish).
-    func update(programs: [[[Float]]], relativeThroughput: [Float])
-}
 
 /// Gradient-boosted trees trained with Ansor's pack-sum loss (a program's
 /// score is the sum over its stores), 31 leaves grown best-first. Until
 /// `minimumPrograms` programs are measured its scores are random, as
 /// Ansor's are, so early rounds explore.
-public final class TreeSearchModel: SearchModel {
+public final class TreeCostModel: CostModel {
     public var parameters: GradientBoostingParameters
     public var minimumPrograms: Int
     public private(set) var trees: GradientBoostedTrees?
-    /// Why the last training failed, if it did (the model then keeps its previous trees).
-    public private(set) var lastError: String?
     private var rng: SplitMix64
 
     public init(minimumPrograms: Int = 48, seed: UInt64 = 1, threads: Int = 2) {
@@ -33,13 +18,13 @@ public final class TreeSearchModel: SearchModel {
 
     public var isTrained: Bool { trees != nil }
 
-    public func predict(_ programs: [[[Float]]]) -> [Float] {
+    public func predict(_ programs: [ProgramFeatures]) -> [Float] {
         if let trees { return trees.predict(programs) }
         return programs.map { _ in Float(rng.next() >> 40) * 0x1p-24 }
     }
 
-    public func update(programs: [[[Float]]], relativeThroughput: [Float]) {
-        var kept: [[[Float]]] = [], labels: [Float] = []
+    public func update(programs: [ProgramFeatures], relativeThroughput: [Float]) throws {
+        var kept: [ProgramFeatures] = [], labels: [Float] = []
         for (rows, label) in zip(programs, relativeThroughput) where !rows.isEmpty {
             kept.append(rows)
             labels.append(label)
@@ -49,11 +34,6 @@ public final class TreeSearchModel: SearchModel {
         // a floor keeps the slow ones from vanishing from the loss.
         let data = TrainingData(rows: kept.flatMap { $0 }, labels: labels, groupSizes: kept.map(\.count),
                                 weights: labels.map { max($0, 0.05) })
-        do {
-            trees = try GradientBoostedTrees.train(on: data, parameters: parameters, schemaVersion: FeatureSchema.version)
-            lastError = nil
-        } catch {
-            lastError = "\(error)"
-        }
+        trees = try GradientBoostedTrees.train(on: data, parameters: parameters, schemaVersion: FeatureSchema.version)
     }
 }

@@ -1,0 +1,87 @@
+import Dispatch
+import Foundation
+import HoneIR
+import HoneSchedule
+
+/// What a search needs from measurement: schedules of one task in, one
+/// result per schedule out, in order, each timed and given up as `policy`
+/// says. `best` is the best median seconds of the task known before the
+/// call (earlier batches, earlier runs); the policy's slow rules are
+/// relative to it, and to the best of the batch as it goes. Fewer results
+/// (a prefix) only when asked to stop, or when `deadline` passes (no
+/// candidate starts after it).
+public protocol CandidateMeasurer: AnyObject {
+    func measure(_ schedules: [Schedule], policy: TrialPolicy, best: Double?, deadline: Date?) -> [MeasureResult]
+}
+
+/// Measures a task's candidates in isolated worker processes
+/// (`WorkerMeasurer`).
+///
+/// With two workers, a batch is compiled on both at once (LLVM is most of a
+/// trial's overhead), then every candidate is run and timed alone, one at a
+/// time, so no compile disturbs a timing.
+public final class WorkerBatchMeasurer: CandidateMeasurer {
+    public let workers: [WorkerMeasurer]
+    public let task: MeasureTask
+    /// Called after every candidate (for live progress).
+    public var onResult: ((MeasureResult) -> Void)?
+
+    public init(workers: [WorkerMeasurer], task: MeasureTask) {
+        precondition(!workers.isEmpty, "WorkerBatchMeasurer needs a worker")
+        self.workers = workers
+        self.task = task
+    }
+
+    public func measure(_ schedules: [Schedule], policy: TrialPolicy, best: Double?, deadline: Date?) -> [MeasureResult] {
+        let stop = workers[0].stopFlag
+        func mustStop() -> Bool { stop.isStopped || deadline.map { Date() >= $0 } ?? false }
+        let inputs = schedules.map { MeasureInput(task: task, schedule: $0) }
+        var best = best
+        var results: [MeasureResult] = []
+        func keep(_ result: MeasureResult) {
+            results.append(result)
+            if let s = result.seconds { best = min(best ?? .infinity, s) }
+            onResult?(result)
+        }
+        guard workers.count > 1, inputs.count > 1 else {
+            for input in inputs {
+                guard !mustStop(), let result = workers[0].measure(input, policy: policy, best: best) else { break }
+                keep(result)
+            }
+            return results
+        }
+        let prepared = ResultSlots<Result<WorkerMeasurer.Prepared, MeasureFailure>?>(count: inputs.count)
+        // Each worker is driven by one task only.
+        let workers = self.workers
+        ParallelRunner(threads: workers.count).run(tasks: workers.count) { w in
+            for i in stride(from: w, to: inputs.count, by: workers.count) {
+                if workers[w].stopFlag.isStopped || (deadline.map { Date() >= $0 } ?? false) { break }
+                guard let outcome = workers[w].prepare(inputs[i], policy: policy) else { break }
+                prepared[i] = outcome
+            }
+        }
+        for i in inputs.indices {
+            guard !mustStop(), let slot = prepared[i], let outcome = slot else { break }
+            switch outcome {
+            case .success(let kept):
+                guard let result = workers[i % workers.count].measure(prepared: kept, policy: policy, best: best) else { return results }
+                keep(result)
+            case .failure(let failure):
+                keep(failure.result)
+            }
+        }
+        return results
+    }
+}
+
+extension WorkerBatchMeasurer {
+    /// Two compile workers when the machine has a core to spare (other
+    /// processes' load below the cores minus one), else one: on a busy
+    /// machine a second compiler only slows the first.
+    public static var idleCompileWorkers: Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var load = [0.0]
+        guard cores >= 2, getloadavg(&load, 1) == 1 else { return 1 }
+        return load[0] < Double(cores) - 1 ? 2 : 1
+    }
+}
