@@ -59,7 +59,7 @@ BENCH_ROUNDS ?= 5
 BENCH_THREADS ?= $$(nproc)
 HONE_BIN = .build/$(CONFIG)/hone
 
-.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check
+.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check bench-search
 
 bench-deps: deps
 	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -95,6 +95,19 @@ bench: bench-tune
 # A smoke run of the whole pipeline: three kernels, small budgets, about 3 minutes.
 bench-quick:
 	$(MAKE) bench BENCH_ONLY=GMM-3,C2D-3,SFM-1 BENCH_TRIALS=64 BENCH_TIME_BUDGET=40 BENCH_ROUNDS=3
+
+# The search benchmark: every strategy tunes each row from scratch with
+# several seeds; curves against trials and seconds, trials to 90%/95% of the
+# best known, and the model's ranking of each batch before it is measured.
+# Results in Benchmarks/results/search-DATE-CPU/. About 3 minutes per row,
+# strategy and seed at 200 trials on 2 cores.
+SEARCH_ROWS ?= GMM-3,C1D-3,C2D-3,DEP-2,T2D-2,NRM-2,CBR-1,SFM-1,LN-1,TBG-1
+SEARCH_STRATEGIES ?= evolutionary,random
+SEARCH_SEEDS ?= 3
+SEARCH_TRIALS ?= 200
+bench-search: bench-build
+	cd Benchmarks && .build/release/bench-search --hone ../$(HONE_BIN) --rows $(SEARCH_ROWS) --strategies $(SEARCH_STRATEGIES) \
+	  --seeds $(SEARCH_SEEDS) --trials $(SEARCH_TRIALS) --threads $(BENCH_THREADS)
 
 # Every baseline against the reference interpreter on small shapes (not part of make test).
 bench-check: bench-build

@@ -23,5 +23,6 @@ let package = Package(
         .executableTarget(name: "bench-costmodel", dependencies: [hone]),
         .executableTarget(name: "bench-measure", dependencies: [hone]),
         .executableTarget(name: "bench-features", dependencies: [hone]),
+        .executableTarget(name: "bench-search", dependencies: [hone, "BenchSuite"]),
     ]
 )

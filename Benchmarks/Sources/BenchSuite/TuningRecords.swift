@@ -42,7 +42,7 @@ public struct TuningSummary: Sendable {
 }
 
 /// Seconds since 1970 of "2026-11-28T09:04:35.123Z".
-func parseTimestamp(_ text: String) -> Double? {
+public func parseTimestamp(_ text: String) -> Double? {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
