@@ -24,5 +24,6 @@ let package = Package(
         .executableTarget(name: "bench-measure", dependencies: [hone]),
         .executableTarget(name: "bench-features", dependencies: [hone]),
         .executableTarget(name: "bench-search", dependencies: [hone, "BenchSuite"]),
+        .executableTarget(name: "bench-model", dependencies: [hone, "BenchSuite"]),
     ]
 )

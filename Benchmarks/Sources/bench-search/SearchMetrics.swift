@@ -1,3 +1,4 @@
+import BenchSuite
 import Foundation
 import Hone
 
@@ -51,7 +52,7 @@ struct SearchRun: Codable {
             guard scored.count >= 4 else { return nil }
             let predicted = scored.map { Double($0.predicted!) }
             let measured = scored.map { $0.seconds.map { 1 / $0 } ?? 0 }
-            return BatchRanking(afterTrials: start, spearman: rankCorrelation(predicted, measured),
+            return BatchRanking(afterTrials: start, spearman: spearmanCorrelation(predicted, measured),
                                 pairwiseAccuracy: pairwiseAccuracy(predicted, measured), topRecall: topRecall(predicted, measured, k: 8))
         }
     }
@@ -64,58 +65,4 @@ struct BatchRanking: Codable {
     var pairwiseAccuracy: Double?
     /// Of the batch's k fastest, the share among the model's k best-scored.
     var topRecall: Double?
-}
-
-/// Spearman's rank correlation (average ranks for ties); nil when either side is constant.
-func rankCorrelation(_ a: [Double], _ b: [Double]) -> Double? {
-    guard a.count == b.count, a.count >= 3 else { return nil }
-    let (ra, rb) = (averageRanks(a), averageRanks(b))
-    let (ma, mb) = (ra.reduce(0, +) / Double(ra.count), rb.reduce(0, +) / Double(rb.count))
-    var num = 0.0, da = 0.0, db = 0.0
-    for (x, y) in zip(ra, rb) {
-        num += (x - ma) * (y - mb)
-        da += (x - ma) * (x - ma)
-        db += (y - mb) * (y - mb)
-    }
-    return da > 0 && db > 0 ? num / (da * db).squareRoot() : nil
-}
-
-private func averageRanks(_ v: [Double]) -> [Double] {
-    let order = v.indices.sorted { v[$0] < v[$1] }
-    var ranks = [Double](repeating: 0, count: v.count)
-    var i = 0
-    while i < order.count {
-        var j = i
-        while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
-        for k in i...j { ranks[order[k]] = Double(i + j) / 2 }
-        i = j + 1
-    }
-    return ranks
-}
-
-/// Of the pairs with different measured speeds, the share the model orders the same way (ties in the model count half).
-func pairwiseAccuracy(_ predicted: [Double], _ measured: [Double]) -> Double? {
-    var agree = 0.0, pairs = 0.0
-    for i in measured.indices {
-        for j in measured.indices where j > i && measured[i] != measured[j] {
-            pairs += 1
-            let m = measured[i] < measured[j], p = predicted[i] < predicted[j]
-            if predicted[i] == predicted[j] { agree += 0.5 } else if m == p { agree += 1 }
-        }
-    }
-    return pairs > 0 ? agree / pairs : nil
-}
-
-func topRecall(_ predicted: [Double], _ measured: [Double], k: Int) -> Double? {
-    let k = min(k, measured.count / 2)
-    guard k > 0 else { return nil }
-    let fastest = Set(measured.indices.sorted { measured[$0] > measured[$1] }.prefix(k))
-    let chosen = Set(predicted.indices.sorted { predicted[$0] > predicted[$1] }.prefix(k))
-    return Double(fastest.intersection(chosen).count) / Double(k)
-}
-
-func median(_ values: [Double]) -> Double? {
-    guard !values.isEmpty else { return nil }
-    let s = values.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
