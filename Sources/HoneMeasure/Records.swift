@@ -110,6 +110,9 @@ public struct MeasureRecord: Hashable, Sendable {
     /// The median seconds per run; nil for an error.
     public var seconds: Double? { timing?.median }
 
+    /// How the record came to be; a record without a candidate was measured by `hone measure`.
+    public var origin: RecordOrigin { candidate?.origin ?? .measure }
+
     public func schedule() throws -> Schedule {
         do {
             return try JSONDecoder().decode(Schedule.self, from: Data(scheduleJSON.utf8))

@@ -10,7 +10,7 @@ import HoneSchedule
 public func defaultScheduleSeconds(_ task: MeasureTask, target: TargetInfo, records: RecordsLog, worker: WorkerMeasurer,
                                    stop: StopFlag) throws -> Double? {
     let recorded = try? RecordsLog.load(path: records.path).records.first {
-        $0.kernel.key == task.identity.key && $0.target == target && $0.candidate?.strategy == "default" && $0.seconds != nil
+        $0.kernel.key == task.identity.key && $0.target == target && $0.origin == .default && $0.seconds != nil
     }
     if let recorded { return recorded.seconds }
     guard !stop.isStopped else { return nil }
@@ -18,6 +18,6 @@ public func defaultScheduleSeconds(_ task: MeasureTask, target: TargetInfo, reco
     worker.options.slowFactor = 1e9
     let input = MeasureInput(task: task, schedule: .default)
     guard let measured = worker.measure(input) else { return nil }
-    try records.append([MeasureRecord(input, measured, target: target, candidate: CandidateTrace(strategy: "default"))])
+    try records.append([MeasureRecord(input, measured, target: target, candidate: CandidateTrace(origin: .default))])
     return measured.seconds
 }

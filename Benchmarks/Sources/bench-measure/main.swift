@@ -271,7 +271,7 @@ if wanted("records") {
             ? MeasureRecord(kernel: identity, target: target, seed: 1, schedule: schedules[i % 200], timing: nil, error: MeasureError(.wrongAnswer, "output differs from the reference", maxAbsError: 0.5))
             : MeasureRecord(kernel: identity, target: target, seed: 1, schedule: schedules[i % 200], timing: Timing(samples: [s, s * 1.01, s * 0.99], number: 30), error: nil, maxAbsError: 1e-5, compileSeconds: 0.03)
         record.candidate = CandidateTrace(sketch: "C: tiled, vector j", decisions: [[16, 4, 1], [16, 2, 4], [128], [i % 4], [0]],
-                                          strategy: "evolutionary", predicted: Float(i % 97) / 97)
+                                          origin: .search(.evolutionary), predicted: Float(i % 97) / 97)
         batch.append(record)
         if batch.count == 1000 { try log.append(batch); batch.removeAll() }
     }
