@@ -9,8 +9,8 @@ import HoneSchedule
 /// Nil when stopped or when the measurement fails.
 public func defaultScheduleSeconds(_ task: MeasureTask, target: TargetInfo, records: RecordsLog, worker: WorkerMeasurer,
                                    stop: StopFlag) throws -> Double? {
-    let recorded = try? RecordsLog.load(path: records.path).records.first {
-        $0.kernel.key == task.identity.key && $0.target == target && $0.origin == .default && $0.seconds != nil
+    let recorded = try? RecordsLog.load(path: records.path).records(of: task.identity, on: target).first {
+        $0.origin == .default && $0.seconds != nil
     }
     if let recorded { return recorded.seconds }
     guard !stop.isStopped else { return nil }

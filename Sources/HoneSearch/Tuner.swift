@@ -190,9 +190,9 @@ public final class Tuner {
     // MARK: History
 
     private func loadHistory() throws {
-        let records = try store.history()
+        let records = try store.history().records(of: task.identity, on: target)
         let sketchIndex = Dictionary(space.sketches.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for r in records where r.kernel.key == task.identity.key && r.target == target {
+        for r in records {
             guard let schedule = try? r.schedule() else {
                 warn("\(r.line.map { "record \($0)" } ?? "a record"): its schedule cannot be read; skipped")
                 continue

@@ -137,7 +137,7 @@ struct TuneCommand: ParsableCommand {
         try compiler.writeObject(nest, to: objectPath)
         let usesOpenMP = nest.body.containsParallelLoop
         try write(cHeader(for: kernel, nest: nest, target: compiler.target, usesOpenMP: usesOpenMP), to: headerPath)
-        let history = try RecordsLog.load(path: recordsPath).records.filter { $0.kernel.key == task.identity.key && $0.target == target }
+        let history = try RecordsLog.load(path: recordsPath).records(of: task.identity, on: target)
         try write(TuningCurve(title: "\(task.identity) on \(target.cpu), \(target.threads) thread\(target.threads == 1 ? "" : "s")",
                               records: history, flops: Int(flops)).svg, to: curvePath)
 

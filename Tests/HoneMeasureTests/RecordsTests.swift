@@ -104,6 +104,29 @@ private let target = TargetInfo(cpu: "znver4", featuresHash: "feedfacecafebeef",
     #expect(loaded.whyNoBest(for: unseen, target: target).contains("other parameters: gemm M=128; gemm M=64 N=32"))
 }
 
+/// One query for a kernel on a target: same definition and parameters, same
+/// CPU, features and threads; file order.
+@Test func recordsOfAKernelOnATargetAreThoseOfBothAndInOrder() throws {
+    let other = KernelIdentity(name: "gemm", hash: "ffffffffffffffff", parameters: [Parameter(name: "M", value: 128)])
+    let renamed = KernelIdentity(name: "matmul", hash: identity.hash, parameters: identity.parameters)
+    let oneThread = TargetInfo(cpu: target.cpu, featuresHash: target.featuresHash, threads: 1)
+    let otherFeatures = TargetInfo(cpu: target.cpu, featuresHash: "0000000000000000", threads: target.threads)
+    let records = [
+        sampleRecord(0, kernel: identity, target: target, seconds: 0.005),
+        sampleRecord(1, kernel: other, target: target, seconds: 0.001),
+        sampleRecord(2, kernel: identity, target: oneThread, seconds: 0.001),
+        sampleRecord(3, kernel: identity, target: target),
+        sampleRecord(4, kernel: renamed, target: target, seconds: 0.001),
+        sampleRecord(5, kernel: identity, target: otherFeatures, seconds: 0.001),
+        sampleRecord(6, kernel: identity, target: target, seconds: 0.002),
+    ]
+    let loaded = RecordsLog.parse(Data(records.map(\.jsonLine).joined(separator: "\n").utf8), name: "r")
+    #expect(loaded.records(of: identity, on: target).map(\.line) == [1, 4, 7])
+    #expect(loaded.records.records(of: other, on: target).map(\.line) == [2])
+    #expect(loaded.records(of: other, on: oneThread).isEmpty)
+    #expect(records.records(of: identity, on: oneThread).count == 1)
+}
+
 @Test func concurrentAppendsNeverInterleaveWithinALine() throws {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
