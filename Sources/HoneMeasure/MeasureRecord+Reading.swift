@@ -1,7 +1,7 @@
 import HoneIR
 
-/// What a reader found on a record line; `record(line:)` checks it and makes
-/// the record. Both readers fill one: the scanner below and `Decodable`.
+/// What the reader found on a record line; `record(line:)` checks it and
+/// makes the record.
 struct RecordParts {
     var format = 0
     var honeVersion = ""

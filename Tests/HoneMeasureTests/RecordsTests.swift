@@ -255,29 +255,6 @@ private let fixtureRecords = [
     #expect(sampleRecord(0, kernel: identity, target: target).origin == .measure)
 }
 
-/// Codable reads and writes the same keys; JSONDecoder and JSONEncoder only
-/// lose the order of the kernel's parameters (sorted keys put them by name).
-@Test func codableAgreesWithTheRecordsReader() throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = .sortedKeys
-    func byName(_ record: MeasureRecord) -> MeasureRecord {
-        var record = record
-        record.kernel.parameters.sort { $0.name < $1.name }
-        return record
-    }
-    for (line, expected) in zip(fixtureLines, fixtureRecords) {
-        let decoded = try JSONDecoder().decode(MeasureRecord.self, from: Data(line.utf8))
-        #expect(decoded == byName(expected))
-        let encoded = try encoder.encode(expected)
-        let reread = RecordsLog.parse(encoded, name: "encoded")
-        #expect(reread.warnings.isEmpty, "\(reread.warnings)")
-        var record = try #require(reread.records.first)
-        record.line = nil
-        #expect(record == byName(expected))
-    }
-    #expect(throws: (any Error).self) { try JSONDecoder().decode(MeasureRecord.self, from: Data(#"{"format":1}"#.utf8)) }
-}
-
 @Test func kernelIdentityFollowsTheKernelNotItsComments() throws {
     let a = try Kernel.parse(smallGemmSource)
     let b = try Kernel.parse("# another comment\n" + smallGemmSource.split(separator: "\n").dropFirst().joined(separator: "\n"))

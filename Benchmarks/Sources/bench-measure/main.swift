@@ -12,7 +12,8 @@
 //   3. memory: the worker's VmRSS before and after 5,000 compiled and measured
 //      candidates (random schedules of a 32x32x32 gemm, to keep it fast);
 //   4. records: writing and reading 50,000 records with the records codec
-//      (`jsonLine`, `RecordsLog.parse`) and with JSONEncoder/JSONDecoder.
+//      (`jsonLine`, `RecordsLog.parse`) and, for comparison, with
+//      JSONEncoder/JSONDecoder through `Codable` (CodableRecordLine.swift).
 //
 // The binary is its own worker: run as `bench-measure worker` it serves
 // trials on stdin/stdout, like `hone worker`.
@@ -294,7 +295,7 @@ if wanted("records") {
         handBytes = timed("write: jsonLine") { records.reduce(0) { $0 + $1.jsonLine.utf8.count + 1 } }
         encodedBytes = try timed("write: JSONEncoder") {
             let encoder = JSONEncoder()
-            return try records.reduce(0) { $0 + (try encoder.encode($1)).count + 1 }
+            return try records.reduce(0) { $0 + (try encoder.encode(CodableRecordLine($1))).count + 1 }
         }
         loaded = timed("read: RecordsLog.parse") { RecordsLog.parse(fileData, name: path) }
         decodedCount = timed("read: JSONDecoder") { decodeWithJSONDecoder(fileData) }
@@ -308,8 +309,13 @@ if wanted("records") {
     }
     print("written: \(handBytes) bytes by jsonLine, \(encodedBytes) by JSONEncoder; read: \(loaded.records.count) records "
           + "(\(loaded.warnings.count) warnings) by RecordsLog.parse, \(decodedCount) by JSONDecoder")
-    let identical = records.prefix(1000).filter { r in (try? JSONEncoder().encode(r)).map { String(decoding: $0, as: UTF8.self) } == r.jsonLine }.count
-    print("JSONEncoder lines identical to jsonLine: \(identical) of 1000")
+    let identical = records.prefix(1000).filter { r in
+        (try? JSONEncoder().encode(CodableRecordLine(r))).map { String(decoding: $0, as: UTF8.self) } == r.jsonLine
+    }.count
+    let first = String(decoding: try JSONEncoder().encode(CodableRecordLine(records[0])), as: UTF8.self), hand = records[0].jsonLine
+    let differing = zip(first, hand).prefix { $0 == $1 }.count
+    print("JSONEncoder lines identical to jsonLine: \(identical) of 1000; the first line differs at character \(differing): "
+          + "\(first.dropFirst(differing).prefix(40)) ... against \(hand.dropFirst(differing).prefix(40)) ...")
     print(String(format: "JSONEncoder takes %.1fx the time of jsonLine; JSONDecoder takes %.1fx the time of RecordsLog.parse; ",
                  wall("write: JSONEncoder") / wall("write: jsonLine"), wall("read: JSONDecoder") / wall("read: RecordsLog.parse"))
           + "load average after: \(loadAverage())")
@@ -330,7 +336,10 @@ func decodeWithJSONDecoder(_ data: Data) -> Int {
         let decoder = JSONDecoder()
         var count = 0
         for line in lines[(lines.count * c / chunkCount) ..< (lines.count * (c + 1) / chunkCount)] {
-            if (try? decoder.decode(MeasureRecord.self, from: line)) != nil { count += 1 }
+            if let line = try? decoder.decode(CodableRecordLine.self, from: line) {
+                _ = line.record
+                count += 1
+            }
         }
         shared[c] = count
     }
