@@ -174,14 +174,3 @@ func compactJSON(_ value: some Encodable) -> String {
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
 }
-
-/// 2025-06-01T12:00:00.123Z
-func iso8601(_ date: Date) -> String {
-    let t = date.timeIntervalSince1970
-    var seconds = time_t(t.rounded(.down))
-    let millis = Int((t - Double(seconds)) * 1000)
-    var parts = tm()
-    gmtime_r(&seconds, &parts)
-    return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                  Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
-}

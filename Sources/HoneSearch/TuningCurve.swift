@@ -27,12 +27,12 @@ public struct TuningCurve: Sendable {
         }
         series = order.map { origin in
             let list = byOrigin[origin]!
-            let start = list.first.flatMap { parseTimestamp($0.timestamp) } ?? 0
+            let start = list.first.flatMap { parseISO8601($0.timestamp)?.timeIntervalSince1970 } ?? 0
             var best = 0.0
             var points: [(Int, Double, Double)] = []
             for (i, r) in list.enumerated() {
                 if let s = r.seconds, s > 0 { best = max(best, Double(flops) / s / 1e9) }
-                points.append((i + 1, (parseTimestamp(r.timestamp) ?? start) - start, best))
+                points.append((i + 1, (parseISO8601(r.timestamp)?.timeIntervalSince1970 ?? start) - start, best))
             }
             return Series(origin: origin, points: points)
         }
@@ -87,11 +87,4 @@ public struct TuningCurve: Sendable {
     private func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
-}
-
-/// Seconds since 1970 of "2025-06-01T12:00:00.123Z".
-func parseTimestamp(_ text: String) -> Double? {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.date(from: text)?.timeIntervalSince1970
 }

@@ -131,7 +131,7 @@ struct TuneCommand: ParsableCommand {
         }
 
         // The outputs: schedule with provenance, object and header, curve.
-        try write(tunedScheduleFile(bestSchedule, seconds: bestSeconds, kernel: kernel, target: target), to: schedulePath)
+        try write(TunedScheduleFile(bestSchedule, seconds: bestSeconds, kernel: task.identity, target: target).json(), to: schedulePath)
         let compiler = try Compiler()
         let nest = try lower(kernel, schedule: bestSchedule)
         try compiler.writeObject(nest, to: objectPath)
