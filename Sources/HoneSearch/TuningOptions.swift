@@ -1,12 +1,7 @@
 import HoneMeasure
 
 public struct TuningOptions: Hashable, Sendable {
-    public enum Strategy: String, Hashable, Sendable, CaseIterable {
-        /// Evolution scored by the cost model, retrained after every batch.
-        case evolutionary
-        /// Sketches with random annotation and no model: the ablation baseline.
-        case random
-    }
+    public typealias Strategy = SearchStrategy
 
     /// Candidates to measure in this run (earlier records do not count).
     public var trials: Int

@@ -55,7 +55,7 @@ func loadData(_ arguments: Arguments) throws -> [KernelData] {
         let kernel = try Kernel.load(path: kernels.appendingPathComponent("\(row.kernel).hone").path, overrides: row.overrides)
         let key = KernelIdentity(kernel).key
         let records = try RecordsLog.load(path: "\(arguments.data)/\(file)").records.filter {
-            $0.kernel.key == key && $0.candidate?.strategy != "final" && $0.candidate?.strategy != "default"
+            $0.kernel.key == key && $0.origin != .final && $0.origin != .default
         }
         var extractor = FeatureExtractor()
         var data = KernelData(row: id, programs: [], seconds: [])

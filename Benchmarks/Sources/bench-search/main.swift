@@ -111,9 +111,9 @@ func runBenchmark() throws {
 
 func searchRun(row: String, strategy: TuningOptions.Strategy, seed: UInt64, outcome: TuningOutcome, start: Date, flops: Double,
                batchSize: Int) -> SearchRun {
-    let searched = outcome.records.filter { $0.candidate?.strategy == strategy.rawValue }
+    let searched = outcome.records.filter { $0.origin == .search(strategy) }
     let trials = searched.map { r in
-        SearchRun.Trial(elapsed: (parseTimestamp(r.timestamp) ?? start.timeIntervalSince1970) - start.timeIntervalSince1970,
+        SearchRun.Trial(elapsed: (parseISO8601(r.timestamp)?.timeIntervalSince1970 ?? start.timeIntervalSince1970) - start.timeIntervalSince1970,
                         seconds: r.seconds, predicted: r.candidate?.predicted)
     }
     let t = outcome.result.time
