@@ -21,7 +21,8 @@ import HoneTestSupport
     func sketchesKeepTheirLoopNests(name: String) throws {
         let overrides = Self.kernels.first { $0.name == name }!.overrides
         let kernel = try ShippedKernels.load(name, overrides)
-        let text = SketchSpaceText(space: SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2), overrides: overrides).text
+        let space = SketchSpaceText(space: SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2), overrides: overrides)
+        let text = onLargeStack { space.text }
         let file = repositoryRoot.appendingPathComponent("Tests/HoneSearchTests/Golden/\(name).txt")
         if ProcessInfo.processInfo.environment["HONE_UPDATE_GOLDEN"] == "1" {
             try text.write(to: file, atomically: true, encoding: .utf8)
@@ -95,4 +96,25 @@ private func lineDifference(_ expected: String, _ actual: String) -> String {
     lines += a[first..<min(a.count, first + 6)].map { "- \($0)" }
     lines += b[first..<min(b.count, first + 6)].map { "+ \($0)" }
     return lines.joined(separator: "\n")
+}
+
+/// `body`'s result, computed on a thread with a 64 MB stack: lowering
+/// recurses once per loop and expression level, deeper than the small
+/// stack of a test's thread allows for some nests.
+private func onLargeStack<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+    let result = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        result.value = body()
+        done.signal()
+    }
+    thread.stackSize = 64 << 20
+    thread.start()
+    done.wait()
+    return result.value!
+}
+
+/// Written by the thread once, before it signals; read after the wait.
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
 }
