@@ -83,7 +83,7 @@ public struct ScheduledKernel: Hashable, Sendable {
         guard factors.allSatisfy({ $0 >= 1 }) else { throw ScheduleError(.outOfRange, "factors must be positive, got \(factors)") }
         guard old.kind == .serial else { throw ScheduleError(.alreadyAnnotated, "loop \(loop) is already \(old.kind.rawValue); split before annotating") }
         states[stage]!.record(.split(loop, factors))
-        retarget(stage, from: loop, to: "\(loop).\(factors.count)")
+        retarget(stage, from: loop, to: LoopName.split(loop, level: factors.count))
     }
 
     private mutating func reorder(_ stage: String, _ order: [String]) throws(ScheduleError) {
@@ -109,7 +109,7 @@ public struct ScheduledKernel: Hashable, Sendable {
             throw ScheduleError(.alreadyAnnotated, "loop \(annotated.name) is already \(annotated.kind.rawValue); fuse before annotating")
         }
         states[stage]!.record(.fuse(loops))
-        let name = loops.joined(separator: "@")
+        let name = LoopName.fused(loops)
         for loop in loops { retarget(stage, from: loop, to: name) }
     }
 
