@@ -35,7 +35,8 @@ public struct ScheduledKernel: Hashable, Sendable {
         kernel.stages.filter { tensorsRead(by: $0.value).contains(tensor) }.map(\.name)
     }
 
-    mutating func apply(_ step: Step) throws(ScheduleError) {
+    /// Applies one step to the state the steps before it left.
+    public mutating func apply(_ step: Step) throws(ScheduleError) {
         switch step {
         case .split(let stage, let loop, let factors): try split(stage, loop, factors)
         case .reorder(let stage, let order): try reorder(stage, order)
