@@ -95,7 +95,7 @@ public struct SearchSpace: Sendable {
         if isSmall && rng.next(below: 10) < 8 { return 0 }
         var tasks = 1
         for (i, loop) in loops.enumerated() {
-            let tile = decisions[loop.tileSlot].reduce(1, *)
+            let tile = decisions[tile: loop.tileSlot].reduce(1, *)
             tasks *= (loop.extent + tile - 1) / max(tile, 1)
             if tasks >= 16 * threads { return i + 1 }
         }
