@@ -7,12 +7,15 @@ import HoneSchedule
 /// Lowers schedules and extracts their cost-model features on every core,
 /// remembering each schedule's rows (a population revisits many schedules).
 /// A schedule that does not lower, or whose loop nest would compile too
-/// slowly (`maxCodeSize`, see `estimatedCodeSize`), has no features.
+/// slowly (`maxCodeSize`, see `estimatedCodeSize`), has no features; it is
+/// counted in `rejections`, never dropped unseen.
 final class FeatureCache {
     let kernel: Kernel
     let maxCodeSize: Int
     private var rows: [Schedule: [[Float]]] = [:]
-    private var rejected: [Schedule: String] = [:]
+    private var rejected: [Schedule: Rejection] = [:]
+    /// Schedules rejected so far, by reason (each once, until the cache starts over).
+    private(set) var rejections = RejectionCounts()
     /// Entries kept before the cache starts over.
     var limit = 50_000
 
@@ -22,7 +25,7 @@ final class FeatureCache {
     }
 
     /// Why a schedule has no features, if it has been tried and has none.
-    func rejection(of schedule: Schedule) -> String? { rejected[schedule] }
+    func rejection(of schedule: Schedule) -> String? { rejected[schedule]?.message }
 
     /// One entry per schedule: its rows, or nil.
     func features(_ schedules: [Schedule]) -> [[[Float]]?] {
@@ -34,14 +37,19 @@ final class FeatureCache {
             for (schedule, outcome) in zip(missing, extract(missing)) {
                 switch outcome {
                 case .success(let r): rows[schedule] = r
-                case .failure(let reason): rejected[schedule] = reason.message
+                case .failure(let rejection):
+                    rejected[schedule] = rejection
+                    rejections.count(rejection.reason)
                 }
             }
         }
         return schedules.map { rows[$0] }
     }
 
-    private struct Rejection: Error { var message: String }
+    private struct Rejection: Error {
+        var reason: RejectionReason
+        var message: String
+    }
 
     private func extract(_ schedules: [Schedule]) -> [Result<[[Float]], Rejection>] {
         let kernel = self.kernel, maxCodeSize = self.maxCodeSize
@@ -50,16 +58,16 @@ final class FeatureCache {
         onLargeStacks(threads) { thread in
             var extractor = FeatureExtractor()
             for i in stride(from: thread, to: schedules.count, by: threads) {
-                do {
+                do throws(ScheduleError) {
                     let nest = try lower(kernel, schedule: schedules[i])
                     let size = estimatedCodeSize(nest.body)
                     if size > maxCodeSize {
-                        results[i] = .failure(Rejection(message: "estimated code size \(size) over the budget of \(maxCodeSize)"))
+                        results[i] = .failure(Rejection(reason: .overCodeSizeBudget, message: "estimated code size \(size) over the budget of \(maxCodeSize)"))
                     } else {
                         results[i] = .success(extractor.extract(nest).map(finite))
                     }
                 } catch {
-                    results[i] = .failure(Rejection(message: "\(error)"))
+                    results[i] = .failure(Rejection(reason: .doesNotLower(error.kind), message: "\(error)"))
                 }
             }
         }
