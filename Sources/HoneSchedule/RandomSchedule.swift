@@ -34,7 +34,12 @@ import HoneIR
 /// `maxCodeSize` (`estimatedCodeSize`) and `maxParallelRegions`
 /// (`parallelRegionsEntered`).
 ///
-/// The search uses it for random annotation; tests use it as a fuzzer.
+/// It covers the whole step language, in orders and combinations no
+/// sketch makes: the differential tests use it as a fuzzer of lowering and
+/// codegen, `hone measure --random` and bench-measure to exercise
+/// measurement. The search does not use it: it samples the decisions of
+/// its sketches (`SearchSpace.sample` in HoneSearch), a much smaller space
+/// of schedules worth measuring.
 public struct RandomScheduleGenerator: Sendable {
     /// How often each kind of step is tried. Probabilities are per candidate
     /// (per stage, or per schedule for `pack`).

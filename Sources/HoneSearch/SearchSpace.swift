@@ -50,7 +50,9 @@ public struct SearchSpace: Sendable {
     // MARK: Sampling
 
     /// A random candidate: a sketch chosen uniformly, then its decisions
-    /// (tiles first, since the parallel depth depends on them).
+    /// (tiles first, since the parallel depth depends on them). This is the
+    /// search's only sampler; `RandomScheduleGenerator` (HoneSchedule)
+    /// draws from the whole step language instead, to fuzz lowering.
     public func sample(_ rng: inout SplitMix64) -> Candidate {
         let index = rng.next(below: sketches.count)
         let kinds = sketches[index].decisions
