@@ -17,26 +17,27 @@ extension SketchBuilder {
         let reducing = k.stage(named: inner ?? outer)!
         let shape = k.tensor(named: outer)!.shape
         let tiles = outerStage.indexVariables.enumerated().map { d, loop in
-            TileSlot(index: add(.tile(stage: outer, loop: loop, extent: shape[d], levels: 3, vectorLanes: d == vector)))
+            addTile(.tile(stage: outer, loop: loop, extent: shape[d], levels: 3, vectorLanes: d == vector))
         }
         let axes = reducing.reduction?.axes ?? []
-        let reductionTiles = axes.map { TileSlot(index: add(.tile(stage: reducing.name, loop: $0.name, extent: $0.extent, levels: 1, vectorLanes: false))) }
+        let reductionTiles = axes.map { addTile(.tile(stage: reducing.name, loop: $0.name, extent: $0.extent, levels: 1, vectorLanes: false)) }
 
         var plan = StagePlan(stage: outer)
         let outerLevels: [[String]]
         if let inner {
             outerLevels = registerTiled(outer, inner, vector, tiles, reductionTiles, into: &plan)
+            // At the innermost dimension's level-0 loop (a row of register tiles) or level-1 loop (one tile, the default).
             var contents = TileContents(stage: inner, consumer: outer, loops: Array(outerLevels.last!.prefix(2)))
             if case .fused = mode {
-                contents.slot = ChoiceSlot(index: add(.location(stage: inner, options: contents.loops.map { .at(consumer: outer, loop: $0) })))
+                contents.slot = addChoice(.location(stage: inner, options: contents.loops.map { .at(consumer: outer, loop: $0) }))
             }
             plan.tileContents = contents
         } else {
             outerLevels = tiledAlone(outer, vector, tiles, reductionTiles, into: &plan)
         }
-        plan.unroll = UnrollPlan(stage: reducing.name, maxStep: ChoiceSlot(index: add(.unroll(stage: reducing.name))))
+        plan.unroll = UnrollPlan(stage: reducing.name, maxStep: addChoice(.unroll(stage: reducing.name)))
         let outerLoops = zip(shape, tiles).map { OuterLoop(extent: $0, tileSlot: $1) }
-        plan.parallel = ParallelPlan(stage: outer, outerLoops: outerLevels.map { $0[0] }, depth: ChoiceSlot(index: add(.parallel(stage: outer, outerLoops: outerLoops))))
+        plan.parallel = ParallelPlan(stage: outer, outerLoops: outerLevels.map { $0[0] }, depth: addChoice(.parallel(stage: outer, outerLoops: outerLoops)))
         return (plan, tiles)
     }
 
@@ -95,7 +96,7 @@ extension SketchBuilder {
         let shape = k.tensor(named: stage.name)!.shape
         let vector: Int? = shape.isEmpty || (stage.reduction != nil && !StageName.isRfactor(stage.name)) ? nil : shape.count - 1
         let tiles = stage.indexVariables.enumerated().map { d, loop in
-            TileSlot(index: add(.tile(stage: stage.name, loop: loop, extent: shape[d], levels: 1, vectorLanes: d == vector)))
+            addTile(.tile(stage: stage.name, loop: loop, extent: shape[d], levels: 1, vectorLanes: d == vector))
         }
         var plan = StagePlan(stage: stage.name)
         let levels = stage.indexVariables.enumerated().map { d, loop in split(stage.name, loop, [TileFactor(tiles[d], level: 0)], into: &plan) }
@@ -109,10 +110,10 @@ extension SketchBuilder {
         if !shape.isEmpty {
             let outerLoops = zip(shape, tiles).map { OuterLoop(extent: $0, tileSlot: $1) }
             plan.parallel = ParallelPlan(stage: stage.name, outerLoops: levels.map { $0[0] },
-                                         depth: ChoiceSlot(index: add(.parallel(stage: stage.name, outerLoops: outerLoops))))
+                                         depth: addChoice(.parallel(stage: stage.name, outerLoops: outerLoops)))
         }
         if let vector { plan.vectorized = [StageLoop(stage: stage.name, loop: levels[vector][1])] }
-        if stage.reduction != nil { plan.unroll = UnrollPlan(stage: stage.name, maxStep: ChoiceSlot(index: add(.unroll(stage: stage.name)))) }
+        if stage.reduction != nil { plan.unroll = UnrollPlan(stage: stage.name, maxStep: addChoice(.unroll(stage: stage.name))) }
         return plan
     }
 

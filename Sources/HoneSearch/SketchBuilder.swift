@@ -65,7 +65,7 @@ struct SketchBuilder {
                 if case .cacheWrite = mode { sketch.kernelSteps.append(.cacheWrite(stage)) }
             case .rfactor(let stage, let axis):
                 let extent = kernel.stage(named: stage)!.reduction!.axes.first { $0.name == axis }!.extent
-                sketch.kernelSteps.append(.rfactor(stage: stage, loop: axis, factor: ChoiceSlot(index: add(.rfactor(stage: stage, loop: axis, extent: extent)))))
+                sketch.kernelSteps.append(.rfactor(stage: stage, loop: axis, factor: addChoice(.rfactor(stage: stage, loop: axis, extent: extent))))
                 names.append("\(stage): rfactor \(axis)")
             }
         }
@@ -80,7 +80,7 @@ struct SketchBuilder {
             let readers = after.consumers(of: stage.name)
             if readers.count == 1 { options += attachLoops(of: readers[0]).map { .at(consumer: readers[0], loop: $0) } }
             guard options.count > 1 else { continue }
-            sketch.placements.append(PlacementPlan(stage: stage.name, slot: ChoiceSlot(index: add(.location(stage: stage.name, options: options)))))
+            sketch.placements.append(PlacementPlan(stage: stage.name, slot: addChoice(.location(stage: stage.name, options: options))))
         }
         sketch.name = names.isEmpty ? "tiled stages" : names.joined(separator: "; ")
         return sketch
@@ -91,7 +91,17 @@ struct SketchBuilder {
         sketch.plans.lazy.compactMap { $0.attachLoops[stage] }.first ?? []
     }
 
-    mutating func add(_ decision: DecisionKind) -> Int {
+    /// Adds a tile decision; its slot is where candidates keep its factors.
+    mutating func addTile(_ decision: DecisionKind) -> TileSlot {
+        TileSlot(index: add(decision))
+    }
+
+    /// Adds a decision holding one integer.
+    mutating func addChoice(_ decision: DecisionKind) -> ChoiceSlot {
+        ChoiceSlot(index: add(decision))
+    }
+
+    private mutating func add(_ decision: DecisionKind) -> Int {
         sketch.decisions.append(decision)
         return sketch.decisions.count - 1
     }
