@@ -63,6 +63,7 @@ public final class Tuner {
     public func run(stop: StopFlag) throws -> TuningResult {
         let start = Date()
         var time = TuningTime()
+        for dropped in space.droppedSketches { warn("\(dropped)") }
         try loadHistory()
         time.training += seconds { retrain() }
 
@@ -113,7 +114,7 @@ public final class Tuner {
             }
             time.training += seconds { retrain() }
             onProgress?(TuningProgress(trials: trials, plannedTrials: options.trials, errors: errors, bestSeconds: bestSeconds,
-                                       elapsed: Date().timeIntervalSince(start), batchSpearman: lastSpearman))
+                                       elapsed: Date().timeIntervalSince(start), batchSpearman: lastSpearman, rejected: features.rejections))
             if results.count < batch.count { break }  // stopped mid-batch, or out of time
         }
 
@@ -128,7 +129,8 @@ public final class Tuner {
             if let fastest = records.filter({ $0.seconds != nil }).min(by: { $0.seconds! < $1.seconds! }) { best = fastest }
         }
         time.total = Date().timeIntervalSince(start)
-        return TuningResult(best: best, trials: trials, errors: errors, interrupted: interrupted, time: time, warnings: warnings)
+        return TuningResult(best: best, trials: trials, errors: errors, interrupted: interrupted, time: time, warnings: warnings,
+                            rejected: features.rejections)
     }
 
     // MARK: History

@@ -45,6 +45,8 @@ public struct TuningProgress: Sendable {
     public var elapsed: Double
     /// Spearman correlation of the model's scores and the measured speeds of the last batch (nil while the model is random).
     public var batchSpearman: Double?
+    /// Schedules the search generated that were dropped before scoring (they do not lower, or would compile too slowly).
+    public var rejected: RejectionCounts
 }
 
 /// Where a tuning run's time went, in seconds.
@@ -67,6 +69,8 @@ public struct TuningResult: Sendable {
     public var errors: Int
     public var interrupted: Bool
     public var time: TuningTime
-    /// Problems that did not stop the run (records that no longer replay, failed trainings).
+    /// Problems that did not stop the run (records that no longer replay, failed trainings, dropped sketches).
     public var warnings: [String]
+    /// Schedules the search generated and dropped before scoring, by reason.
+    public var rejected: RejectionCounts
 }
