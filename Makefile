@@ -59,7 +59,7 @@ BENCH_ROUNDS ?= 5
 BENCH_THREADS ?= $$(nproc)
 HONE_BIN = .build/$(CONFIG)/hone
 
-.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check bench-search model-data
+.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check bench-search model-data pretrained-model
 
 bench-deps: deps
 	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -125,6 +125,11 @@ model-data: build
 	    --schedule-out $(BENCH_RESULTS)/model-data/out/$$id.json --curve-out $(BENCH_RESULTS)/model-data/out/$$id.svg \
 	    --seed 1 --threads $(BENCH_THREADS) </dev/null | tail -3 || echo "[$$id] failed"; \
 	done
+
+# The model hone tune starts from: trained on the model data of every row
+# (make model-data first) and shipped as a resource of HoneSearch.
+pretrained-model: bench-build
+	cd Benchmarks && .build/release/bench-model --data results/model-data --save ../Sources/HoneSearch/Resources/pretrained-model.json
 
 # Every baseline against the reference interpreter on small shapes (not part of make test).
 bench-check: bench-build

@@ -20,7 +20,9 @@ let package = Package(
         .target(name: "HoneCodegen", dependencies: ["HoneIR", "CLLVM"]),
         .target(name: "HoneMeasure", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen"]),
         .target(name: "HoneCostModel", dependencies: ["HoneIR"]),
-        .target(name: "HoneSearch", dependencies: ["HoneIR", "HoneSchedule", "HoneMeasure", "HoneCostModel"]),
+        // The pretrained cost model (make pretrained-model) is copied beside the binaries.
+        .target(name: "HoneSearch", dependencies: ["HoneIR", "HoneSchedule", "HoneMeasure", "HoneCostModel"],
+                resources: [.copy("Resources/pretrained-model.json")]),
         .target(name: "Hone", dependencies: ["HoneIR", "HoneSchedule", "HoneCodegen", "HoneMeasure", "HoneCostModel", "HoneSearch"]),
         .executableTarget(name: "hone", dependencies: [
             "Hone",

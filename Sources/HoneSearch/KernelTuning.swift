@@ -34,6 +34,8 @@ public struct KernelTuning {
     public var compileWorkers: Int
     /// The `hone` binary workers run as `hone worker` (nil: this process's own executable).
     public var workerExecutable: URL?
+    /// The model the search starts from (with the evolutionary strategy).
+    public var model: ModelSource = .pretrained
 
     public init(task: MeasureTask, target: TargetInfo, options: TuningOptions, recordsPath: String,
                 workerOptions: MeasureOptions = MeasureOptions(), compileWorkers: Int = WorkerBatchMeasurer.idleCompileWorkers,
@@ -63,6 +65,11 @@ public struct KernelTuning {
         measurer.onResult = observer.onCandidate
         let store = RecordsFileStore(path: recordsPath)
         let model = TreeCostModel(seed: options.seed, threads: target.threads)
+        if options.strategy == .evolutionary {
+            let (prior, warning) = PretrainedModel.load(self.model)
+            model.prior = prior
+            if let warning { observer.onLog?("warning: \(warning)") }
+        }
         let space = self.space
         let tuner = Tuner(space: space, task: task, target: target, measurer: measurer, store: store, model: model, options: options)
         tuner.onProgress = observer.onBatch

@@ -204,7 +204,8 @@ public final class Tuner {
         }
         var randomCount = count
         if options.strategy == .evolutionary {
-            randomCount = history.count < 2 * options.batchSize ? count : Int((Double(count) * options.epsilon).rounded())
+            // All random while the model knows nothing (no data and no pretrained prior).
+            randomCount = model.isTrained ? Int((Double(count) * options.epsilon).rounded()) : count
             let seeds = history.filter { $0.seconds != nil && $0.candidate != nil }.sorted { $0.seconds! < $1.seconds! }.map { $0.candidate! }
             var search = EvolutionarySearch(space: space, options: .init())
             search.options.population = options.population

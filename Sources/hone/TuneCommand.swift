@@ -44,6 +44,10 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Search strategy: evolutionary (model-guided) or random (the ablation baseline).")
     var strategy: TuningOptions.Strategy = .evolutionary
 
+    @Option(help: ArgumentHelp("The model the search starts from: pretrained (shipped with Hone), none (random first batches) "
+                               + "or a model file.", valueName: "pretrained|none|file"), transform: ModelSource.init(argument:))
+    var model: ModelSource = .pretrained
+
     @OptionGroup var batchOptions: BatchOptions
 
     @Option(help: "Population of the evolutionary search.")
@@ -85,9 +89,10 @@ struct TuneCommand: ParsableCommand {
         options.population = population
         options.timeBudget = timeBudget?.seconds
         let target = threadOptions.target
-        let tuning = KernelTuning(task: task, target: target, options: options, recordsPath: recordsPath,
+        var tuning = KernelTuning(task: task, target: target, options: options, recordsPath: recordsPath,
                                   workerOptions: MeasureOptions(threads: threadOptions.threads, compileTimeout: compileLimits.compileTimeout),
                                   compileWorkers: compileWorkers ?? WorkerBatchMeasurer.idleCompileWorkers)
+        tuning.model = model
 
         let stop = StopFlag()
         let source = stopOnInterrupt(stop)
@@ -97,7 +102,7 @@ struct TuneCommand: ParsableCommand {
         var observer = TuningObserver()
         observer.onStart = { sketches, workers in
             print("tuning \(task.identity) on \(target): \(sketches) sketch\(sketches == 1 ? "" : "es"), "
-                  + "\(options.strategy.rawValue) search, \(trials) trials\(options.timeBudget.map { " or \(formatDuration($0))" } ?? ""), "
+                  + "\(options.strategy.rawValue) search (model: \(model)), \(trials) trials\(options.timeBudget.map { " or \(formatDuration($0))" } ?? ""), "
                   + "\(workers) compile worker\(workers == 1 ? "" : "s"); records: \(recordsPath)")
             fflush(nil)
         }

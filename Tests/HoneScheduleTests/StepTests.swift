@@ -133,8 +133,8 @@ import HoneTestSupport
             .vectorize(stage: "blur_x", loop: "x.1.0@x.1.1@x.1.2"), .vectorize(stage: "blur_y", loop: "y.0"),
         ]
         let assembly = try compiler.assembly(try lower(blur, schedule: Schedule(steps)))
+        // Where gathers are slow (znver1, for one) LLVM scalarizes them: then there is no gather to check.
         let gathers = assembly.split(separator: "\n").filter { $0.contains("gather") || $0.contains("scatter") }
-        #expect(!gathers.isEmpty)
         let clash = try Regex(#"\(,?%[xyz]mm(\d+)(,\d)?\), %[xyz]mm\1 "#)
         // (Checked before running, which would kill the test process.)
         try #require(!gathers.contains { $0.contains(clash) }, "\(gathers.joined(separator: "\n"))")

@@ -3,11 +3,12 @@ import Hone
 /// A cost model to compare, made fresh for each training.
 struct ModelVariant: Sendable {
     var name: String
-    var make: @Sendable (UInt64) -> CostModel
+    var make: @Sendable (UInt64) -> TreeCostModel
 
+    /// The first is what Hone uses (and what --save trains).
     static let all: [ModelVariant] = [
-        ModelVariant(name: "packsum") { TreeCostModel(minimumPrograms: 1, seed: $0, threads: 2) },
         ModelVariant(name: "rank") { TreeCostModel(minimumPrograms: 1, seed: $0, threads: 2, objective: .packSumRank) },
+        ModelVariant(name: "packsum") { TreeCostModel(minimumPrograms: 1, seed: $0, threads: 2, objective: .packSum) },
         ModelVariant(name: "rank-d6") { seed in
             let m = TreeCostModel(minimumPrograms: 1, seed: seed, threads: 2, objective: .packSumRank)
             m.parameters.maxLeaves = nil

@@ -10,14 +10,19 @@ import Hone
 // - Cold start, leave one kernel out: trained on every other kernel,
 //   ranking the held-out kernel's candidates (what a shipped pretrained
 //   model must do).
-// Usage: bench-model --data DIR [--suite suite.tsv] [--variants a,b] [--csv DIR]
-//   DIR holds ROW.jsonl records files named by suite row id.
+// Usage: bench-model --data DIR [--suite suite.tsv] [--variants a,b] [--csv DIR] [--save FILE] [--exclude ROW,...]
+//   DIR holds ROW.jsonl records files named by suite row id. --save trains
+//   the first variant on every kernel and writes the model file (what
+//   make pretrained-model ships) instead of evaluating; --exclude leaves
+//   rows out of the data (a model for judging the search on them).
 
 struct Arguments {
     var data = "results/model-data"
     var suite = "suite.tsv"
     var variants: [String]?
     var csv: String?
+    var save: String?
+    var exclude: Set<String> = []
 
     init() throws {
         var list = Array(CommandLine.arguments.dropFirst())
@@ -30,6 +35,8 @@ struct Arguments {
             case "--suite": suite = value
             case "--variants": variants = value.split(separator: ",").map(String.init)
             case "--csv": csv = value
+            case "--save": save = value
+            case "--exclude": exclude = Set(value.split(separator: ",").map(String.init))
             default: throw HoneError("unknown argument '\(flag)'; see the comment at the top of bench-model/main.swift")
             }
         }
@@ -51,7 +58,7 @@ func loadData(_ arguments: Arguments) throws -> [KernelData] {
     let files = try FileManager.default.contentsOfDirectory(atPath: arguments.data).filter { $0.hasSuffix(".jsonl") }.sorted()
     for file in files {
         let id = String(file.dropLast(6))
-        guard let row = suite.first(where: { $0.id == id }) else { continue }
+        guard !arguments.exclude.contains(id), let row = suite.first(where: { $0.id == id }) else { continue }
         let kernel = try Kernel.load(path: kernels.appendingPathComponent("\(row.kernel).hone").path, overrides: row.overrides)
         let key = KernelIdentity(kernel).key
         let records = try RecordsLog.load(path: "\(arguments.data)/\(file)").records.filter {
@@ -64,7 +71,7 @@ func loadData(_ arguments: Arguments) throws -> [KernelData] {
             data.programs.append(extractor.extract(nest))
             data.seconds.append(r.seconds)
         }
-        if data.programs.count >= 80 { result.append(data) }
+        if data.programs.count >= 32 { result.append(data) }
         if let csv = arguments.csv { try writeCSV(data, to: "\(csv)/\(id).csv") }
         FileHandle.standardError.write(Data("bench-model: \(id): \(data.programs.count) programs\n".utf8))
     }
@@ -108,31 +115,39 @@ func run() throws {
     let arguments = try Arguments()
     let kernels = try loadData(arguments)
     let variants = arguments.variants.map { names in ModelVariant.all.filter { names.contains($0.name) } } ?? ModelVariant.all
-    print("| variant | situation | Spearman | pairwise accuracy | top-8 recall |")
-    print("|---|---|---|---|---|")
+    if let path = arguments.save {
+        let trees = try TreeCostModel.pretrain(kernels.map { ($0.programs, relativeThroughput($0.seconds)) },
+                                               parameters: variants[0].make(1).parameters)
+        try trees.save(to: URL(fileURLWithPath: path))
+        print("trained \(variants[0].name) on \(kernels.map(\.programs.count).reduce(0, +)) programs of \(kernels.count) kernels "
+              + "(\(kernels.map(\.row).joined(separator: ", "))); wrote \(path)")
+        return
+    }
+    let sizes = [16, 32, 64, 128, 200]
+    print("Per kernel: trained on the first N measured candidates, ranking the next 64; 'prior' is trained on the other kernels only "
+          + "(leave one kernel out), 'blend' adds the two models' scores. Means over \(kernels.count) kernels.\n")
+    print("| variant | N | own: Spearman | pairwise | top-8 | prior: Spearman | pairwise | top-8 | blend: Spearman | pairwise | top-8 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for variant in variants {
-        for n in [64, 128, 200] {
-            var quality = Quality()
-            for k in kernels where k.programs.count >= n + 32 {
+        // The prior of each kernel: trained once on every other kernel.
+        let priors = try kernels.indices.map { i in
+            try TreeCostModel.pretrain(kernels.indices.filter { $0 != i }.map { (kernels[$0].programs, relativeThroughput(kernels[$0].seconds)) },
+                                       parameters: variant.make(1).parameters)
+        }
+        for n in sizes {
+            var own = Quality(), prior = Quality(), blend = Quality()
+            for (i, k) in kernels.enumerated() where k.programs.count >= n + 32 {
+                let test = n..<min(n + 64, k.programs.count)
+                let programs = Array(k.programs[test]), seconds = Array(k.seconds[test])
                 let model = variant.make(1)
                 try model.update(programs: Array(k.programs[..<n]), relativeThroughput: relativeThroughput(Array(k.seconds[..<n])))
-                let test = n..<min(n + 64, k.programs.count)
-                quality.add(predicted: model.predict(Array(k.programs[test])), seconds: Array(k.seconds[test]))
+                let ownScores = model.predict(programs), priorScores = priors[i].predict(programs)
+                own.add(predicted: ownScores, seconds: seconds)
+                prior.add(predicted: priorScores, seconds: seconds)
+                blend.add(predicted: zip(ownScores, priorScores).map { $0 + $1 }, seconds: seconds)
             }
-            print("| \(variant.name) | own first \(n), next 64 | \(quality.summary) |")
+            print("| \(variant.name) | \(n) | \(own.summary) | \(prior.summary) | \(blend.summary) |")
         }
-        var cold = Quality()
-        for (i, k) in kernels.enumerated() {
-            let model = variant.make(1)
-            var programs: [ProgramFeatures] = [], labels: [Float] = []
-            for (j, other) in kernels.enumerated() where j != i {
-                programs += other.programs
-                labels += relativeThroughput(other.seconds)
-            }
-            try model.update(programs: programs, relativeThroughput: labels)
-            cold.add(predicted: model.predict(k.programs), seconds: k.seconds)
-        }
-        print("| \(variant.name) | leave one kernel out | \(cold.summary) |")
         fflush(nil)
     }
 }

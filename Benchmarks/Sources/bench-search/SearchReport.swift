@@ -13,7 +13,7 @@ func writeReport(_ runs: [SearchRun], rows: [SuiteRow], target: TargetInfo, argu
         Each strategy tuned each row from scratch, \(arguments.trials) trials, seeds 1...\(arguments.seeds); \
         the best known is the best of all runs of the row. Medians over seeds; [min, max] in brackets.
         Command: `bench-search --rows \(arguments.rows.joined(separator: ",")) --strategies \(arguments.strategies.joined(separator: ",")) \
-        --seeds \(arguments.seeds) --trials \(arguments.trials)`
+        --seeds \(arguments.seeds) --trials \(arguments.trials) --model \(arguments.model)`
 
         | row | strategy | best@64 | best@200 | final best | trials to 90% | trials to 95% | area | trials/s | search share |
         |---|---|---|---|---|---|---|---|---|---|

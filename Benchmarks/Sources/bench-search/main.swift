@@ -7,7 +7,9 @@ import Hone
 // best known speed and how well the model ranked each batch before it was
 // measured. Usage (make bench-search passes these):
 //   bench-search --hone PATH [--rows GMM-3,C2D-3] [--strategies evolutionary,random]
-//                [--seeds 3] [--trials 200] [--threads N] [--out DIR]
+//                [--seeds 3] [--trials 200] [--threads N] [--model pretrained|none|FILE] [--out DIR]
+// To judge the pretrained model fairly, pass one trained without the rows
+// measured here (bench-model --save on the other rows' data).
 
 struct Arguments {
     var hone = "../.build/release/hone"
@@ -17,6 +19,7 @@ struct Arguments {
     var seeds = 3
     var trials = 200
     var threads: Int?
+    var model = ModelSource.pretrained
     var out: String?
 
     init() throws {
@@ -41,6 +44,7 @@ struct Arguments {
             case "--seeds": seeds = try int(flag)
             case "--trials": trials = try int(flag)
             case "--threads": threads = try int(flag)
+            case "--model": model = ModelSource(argument: try value(flag))
             case "--out": out = try value(flag)
             default: throw HoneError("unknown argument '\(flag)'; see the comment at the top of bench-search/main.swift")
             }
@@ -68,7 +72,7 @@ func runBenchmark() throws {
     let hone = URL(fileURLWithPath: arguments.hone)
     guard FileManager.default.isExecutableFile(atPath: hone.path) else { throw HoneError("no hone binary at \(hone.path); build it first (make build)") }
 
-    print("search benchmark on \(target): \(rows.count) rows x \(strategies.count) strategies x \(arguments.seeds) seeds, \(arguments.trials) trials each; results in \(folder)")
+    print("search benchmark on \(target), model \(arguments.model): \(rows.count) rows x \(strategies.count) strategies x \(arguments.seeds) seeds, \(arguments.trials) trials each; results in \(folder)")
     let resultsPath = folder + "/runs.jsonl"
     _ = FileManager.default.createFile(atPath: resultsPath, contents: nil)
     let results = try FileHandle(forWritingTo: URL(fileURLWithPath: resultsPath))
@@ -87,8 +91,9 @@ func runBenchmark() throws {
                 options.seed = seed
                 let recordsPath = "\(folder)/records/\(row.id)-\(strategy.rawValue)-\(seed).jsonl"
                 try? FileManager.default.removeItem(atPath: recordsPath)
-                let tuning = KernelTuning(task: task, target: target, options: options, recordsPath: recordsPath,
+                var tuning = KernelTuning(task: task, target: target, options: options, recordsPath: recordsPath,
                                           workerOptions: MeasureOptions(threads: arguments.threads), workerExecutable: hone)
+                tuning.model = arguments.model
                 let start = Date()
                 let outcome = try tuning.run(stop: StopFlag())
                 let run = searchRun(row: row.id, strategy: strategy, seed: seed, outcome: outcome, start: start, flops: flops,
