@@ -133,7 +133,7 @@ public func parseNetwork(_ text: String, file: String) throws -> Network {
             name = words[1].text
         case "kernels":
             guard words.count == 2 else { throw HoneError("expected `kernels FOLDER`", at: at(first)) }
-            kernels = folder.appendingPathComponent(words[1].text).standardizedFileURL
+            kernels = relative(words[1].text, to: folder)
         default:
             guard first.text.hasSuffix(":"), isIdentifier(String(first.text.dropLast())) else {
                 throw HoneError("expected `LABEL: KERNEL NAME=VALUE... x COUNT`, `network NAME` or `kernels FOLDER`", at: at(first))
@@ -145,7 +145,7 @@ public func parseNetwork(_ text: String, file: String) throws -> Network {
             guard words.count >= 2 else { throw HoneError("expected a kernel after \(first.text)", at: at(first)) }
             let kernelWord = words[1]
             let kernelPath = kernelWord.text.contains("/") || kernelWord.text.hasSuffix(".hone")
-                ? folder.appendingPathComponent(kernelWord.text).standardizedFileURL.path
+                ? relative(kernelWord.text, to: folder).path
                 : kernels.appendingPathComponent(kernelWord.text + ".hone").path
             guard FileManager.default.fileExists(atPath: kernelPath) else {
                 throw HoneError("no kernel file \(kernelPath) for \(kernelWord.text)", at: at(kernelWord))
@@ -201,6 +201,11 @@ public func parseNetwork(_ text: String, file: String) throws -> Network {
     }
     guard !tasks.isEmpty else { throw HoneError("\(file): the network has no task (lines `LABEL: KERNEL NAME=VALUE... x COUNT`)") }
     return Network(name: name, path: file, summary: summary.joined(separator: "\n"), tasks: tasks)
+}
+
+/// `path` as written in a network file: absolute, or relative to the file's folder.
+private func relative(_ path: String, to folder: URL) -> URL {
+    path.hasPrefix("/") ? URL(fileURLWithPath: path).standardizedFileURL : folder.appendingPathComponent(path).standardizedFileURL
 }
 
 private struct NetworkWord {
