@@ -25,18 +25,6 @@ import HoneTestSupport
         try runProcess(try honeExecutable(), ["tune-network"] + arguments + ["--population", "32", "--finalists", "0", "--threads", "1"], in: directory)
     }
 
-    /// Links `libpair.a` with a C driver per task and compares each output with the interpreter's.
-    func expectLibraryComputesTheKernels(_ folder: URL, _ network: Network) throws {
-        for task in network.tasks {
-            var kernel = task.kernel
-            kernel.name = task.symbol(in: network.name)
-            // The driver includes NAME.h: one line that includes the network's header.
-            try "#include \"pair.h\"\n".write(to: folder.appendingPathComponent("\(kernel.name).h"), atomically: true, encoding: .utf8)
-            let comparison = try runCDriver(kernel, object: "libpair.a", in: folder, seed: 5, flags: ["-O1", "-fopenmp"])
-            #expect(comparison.passed, "\(task.label): \(comparison)")
-        }
-    }
-
     @Test func tunesAndWritesALibraryThatMatchesTheInterpreter() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -54,7 +42,7 @@ import HoneTestSupport
         #expect(header.contains("#define PAIR_CONV_Y_DIM3 5"))
         let svg = try String(contentsOf: out.appendingPathComponent("pair.curve.svg"), encoding: .utf8)
         #expect(svg.contains("polyline"))
-        try expectLibraryComputesTheKernels(out, try Network.load(path: path))
+        try expectNetworkLibraryComputesTheKernels(out, try Network.load(path: path))
 
         // Building again from the same records keeps every schedule (none is replaced by a slower one).
         let schedules = try ["mm", "conv"].map { try String(contentsOf: out.appendingPathComponent("schedules/\($0).schedule.json"), encoding: .utf8) }
@@ -85,7 +73,7 @@ import HoneTestSupport
         let build = try tuneNetwork([path, "--build-only", "--records", "m.jsonl", "-o", "lib"], in: directory)
         try #require(build.status == 0, "\(build.stdout)\n\(build.stderr)")
         #expect(!build.stdout.contains("no record"), "\(build.stdout)")
-        try expectLibraryComputesTheKernels(directory.appendingPathComponent("lib"), network)
+        try expectNetworkLibraryComputesTheKernels(directory.appendingPathComponent("lib"), network)
     }
 
     @Test func aBadNetworkFileIsALocatedError() throws {
@@ -96,5 +84,29 @@ import HoneTestSupport
         let run = try tuneNetwork([path, "--build-only"], in: directory)
         #expect(run.status == 1)
         #expect(run.stderr.contains("bad.network:1:4: error: no kernel file"), "\(run.stderr)")
+    }
+}
+
+/// Links `libNAME.a` in `folder` with a C driver per task and compares each output with the interpreter's.
+func expectNetworkLibraryComputesTheKernels(_ folder: URL, _ network: Network) throws {
+    for task in network.tasks {
+        var kernel = task.kernel
+        kernel.name = task.symbol(in: network.name)
+        // The driver includes SYMBOL.h: one line that includes the network's header.
+        try "#include \"\(network.name).h\"\n".write(to: folder.appendingPathComponent("\(kernel.name).h"), atomically: true, encoding: .utf8)
+        let comparison = try runCDriver(kernel, object: "lib\(network.name).a", in: folder, seed: 5, flags: ["-O1", "-fopenmp"])
+        #expect(comparison.passed, "\(task.label): \(comparison)")
+    }
+}
+
+/// `make test-slurm`'s last check: the library the Slurm jobs built (HONE_SLURM_OUTPUT)
+/// computes what the interpreter computes. Skipped unless that script runs it.
+@Suite struct SlurmLibraryTests {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["HONE_SLURM_OUTPUT"] != nil))
+    func theLibraryBuiltBySlurmMatchesTheInterpreter() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let folder = URL(fileURLWithPath: try #require(environment["HONE_SLURM_OUTPUT"]))
+        let network = try Network.load(path: try #require(environment["HONE_SLURM_NETWORK"]))
+        try expectNetworkLibraryComputesTheKernels(folder, network)
     }
 }
