@@ -144,7 +144,8 @@ public struct NetworkLibrary {
               let target = json["target"] as? [String: Any], target["cpu"] as? String == self.target.cpu,
               target["features_hash"] as? String == self.target.featuresHash, target["threads"] as? Int == self.target.threads,
               let seconds = json["median_s"] as? Double,
-              let schedule = try? Schedule.load(path: path) else { return nil }
+              let schedule = try? Schedule.load(path: path),
+              (try? lower(task.kernel, schedule: schedule)) != nil else { return nil }
         return (schedule, seconds)
     }
 }
