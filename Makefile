@@ -46,7 +46,7 @@ test: deps
 # cluster on loopback, runs Deploy/slurm/tune-network.sbatch on
 # Networks/tiny.network as an array of 2 plus the merge-and-build job,
 # checks the records and the library against the interpreter, stops the
-# daemons. About 4 minutes after a build (README "Networks").
+# daemons. About a minute once hone is built (README "Networks").
 .PHONY: test-slurm
 test-slurm: build
 	SWIFT_TEST_FLAGS="$(LLVM_FLAGS)" Deploy/slurm/test-slurm.sh $(HONE)
