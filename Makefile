@@ -69,7 +69,7 @@ BENCH_ROUNDS ?= 5
 BENCH_THREADS ?= $$(nproc)
 HONE_BIN = .build/$(CONFIG)/hone
 
-.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check
+.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check bench-search model-data
 
 bench-deps: deps
 	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -105,6 +105,36 @@ bench: bench-tune
 # A smoke run of the whole pipeline: three kernels, small budgets, about 3 minutes.
 bench-quick:
 	$(MAKE) bench BENCH_ONLY=GMM-3,C2D-3,SFM-1 BENCH_TRIALS=64 BENCH_TIME_BUDGET=40 BENCH_ROUNDS=3
+
+# The search benchmark: every strategy tunes each row from scratch with
+# several seeds; curves against trials and seconds, trials to 90%/95% of the
+# best known, and the model's ranking of each batch before it is measured.
+# Results in Benchmarks/results/search-DATE-CPU/. About 3 minutes per row,
+# strategy and seed at 200 trials on 2 cores.
+SEARCH_ROWS ?= GMM-3,C1D-3,C2D-3,DEP-2,T2D-2,NRM-2,CBR-1,SFM-1,LN-1,TBG-1
+SEARCH_STRATEGIES ?= evolutionary,random
+SEARCH_SEEDS ?= 3
+SEARCH_TRIALS ?= 200
+bench-search: bench-build
+	cd Benchmarks && .build/release/bench-search --hone ../$(HONE_BIN) --rows $(SEARCH_ROWS) --strategies $(SEARCH_STRATEGIES) \
+	  --seeds $(SEARCH_SEEDS) --trials $(SEARCH_TRIALS) --threads $(BENCH_THREADS)
+
+# The cost model's training data: random sampling (no model, so the data
+# is not biased by one) of every chosen row, written to
+# Benchmarks/results/model-data/ROW.jsonl; resumes like hone tune.
+MODEL_ROWS ?= GMM-2,GMM-3,BMM-1,C1D-2,C1D-3,C2D-2,C2D-3,C3D-2,GRP-2,DIL-2,DEP-2,DEP-3,T2D-2,CAP-2,NRM-2,CBR-1,SFM-1,LN-1,TBG-1
+MODEL_TRIALS ?= 300
+MODEL_TIME_BUDGET ?= 240
+model-data: build
+	@mkdir -p $(BENCH_RESULTS)/model-data/out
+	@grep -v '^#' Benchmarks/suite.tsv | while IFS='	' read -r id group kernel params suite baselines; do \
+	  case ",$(MODEL_ROWS)," in *",$$id,"*) ;; *) continue ;; esac; \
+	  echo "[$$id] random sampling, $(MODEL_TRIALS) trials"; \
+	  $(HONE_BIN) tune Kernels/$$kernel.hone --set $$params --strategy random --trials $(MODEL_TRIALS) --time-budget $(MODEL_TIME_BUDGET) \
+	    --records $(BENCH_RESULTS)/model-data/$$id.jsonl -o $(BENCH_RESULTS)/model-data/out/$$id.o \
+	    --schedule-out $(BENCH_RESULTS)/model-data/out/$$id.json --curve-out $(BENCH_RESULTS)/model-data/out/$$id.svg \
+	    --seed 1 --threads $(BENCH_THREADS) </dev/null | tail -3 || echo "[$$id] failed"; \
+	done
 
 # Every baseline against the reference interpreter on small shapes (not part of make test).
 bench-check: bench-build

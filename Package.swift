@@ -33,6 +33,6 @@ let package = Package(
         .testTarget(name: "HoneMeasureTests", dependencies: ["Hone", "HoneTestSupport"]),
         .testTarget(name: "HoneCostModelTests", dependencies: ["HoneCostModel", "Hone", "HoneTestSupport"]),
         .target(name: "HoneTestSupport", dependencies: ["Hone"], path: "Tests/HoneTestSupport"),
-        .testTarget(name: "HoneSearchTests", dependencies: ["Hone", "HoneTestSupport"]),
+        .testTarget(name: "HoneSearchTests", dependencies: ["Hone", "HoneTestSupport"], exclude: ["Golden"]),
     ]
 )

@@ -10,8 +10,8 @@ public final class TreeCostModel: CostModel {
     public private(set) var trees: GradientBoostedTrees?
     private var rng: SplitMix64
 
-    public init(minimumPrograms: Int = 48, seed: UInt64 = 1, threads: Int = 2) {
-        parameters = GradientBoostingParameters(objective: .packSum, rounds: 100, maxLeaves: 31, threads: max(1, threads), seed: seed)
+    public init(minimumPrograms: Int = 48, seed: UInt64 = 1, threads: Int = 2, objective: GradientBoostingObjective = .packSum) {
+        parameters = GradientBoostingParameters(objective: objective, rounds: 100, maxLeaves: 31, threads: max(1, threads), seed: seed)
         self.minimumPrograms = minimumPrograms
         rng = SplitMix64(seed: seed ^ 0x5EED)
     }
@@ -31,9 +31,10 @@ public final class TreeCostModel: CostModel {
         }
         guard kept.count >= minimumPrograms else { return }
         // Pack-sum weighs a program by its label, so fast programs dominate;
-        // a floor keeps the slow ones from vanishing from the loss.
-        let data = TrainingData(rows: kept.flatMap { $0 }, labels: labels, groupSizes: kept.map(\.count),
-                                weights: labels.map { max($0, 0.05) })
+        // a floor keeps the slow ones from vanishing from the loss. Ranking
+        // weighs every pair alike.
+        let weights = parameters.objective == .packSum ? labels.map { max($0, 0.05) } : nil
+        let data = TrainingData(rows: kept.flatMap { $0 }, labels: labels, groupSizes: kept.map(\.count), weights: weights)
         trees = try GradientBoostedTrees.train(on: data, parameters: parameters, schemaVersion: FeatureSchema.version)
     }
 }

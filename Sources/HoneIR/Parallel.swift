@@ -45,19 +45,29 @@ public final class ParallelRunner: Sendable {
     }
 }
 
-/// Runs `body(0)` ... `body(count - 1)` on as many threads with 64 MB stacks and waits for them.
+/// Runs `body(0)` ... `body(count - 1)` on as many threads with 64 MB
+/// stacks and waits for them. The threads reach `body` through a box that
+/// is emptied before returning: a `Thread` keeps its closure until it is
+/// deallocated, later, and `body` must not outlive the call.
 private func onLargeStacks(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let box = WorkBox(body)
     let done = DispatchGroup()
     for index in 0..<count {
         done.enter()
         let thread = Thread {
-            body(index)
+            box.work?(index)
             done.leave()
         }
         thread.stackSize = 64 << 20
         thread.start()
     }
     done.wait()
+    box.work = nil
+}
+
+private final class WorkBox: @unchecked Sendable {
+    var work: (@Sendable (Int) -> Void)?
+    init(_ work: @escaping @Sendable (Int) -> Void) { self.work = work }
 }
 
 private final class TaskCounter: @unchecked Sendable {

@@ -12,7 +12,28 @@ public struct RecordGroup: Sendable {
     public var errorCount: Int { records.reduce(0) { $0 + ($1.seconds == nil ? 1 : 0) } }
 }
 
+extension MeasureRecord {
+    /// Whether this is a measurement of `kernel` (same definition and
+    /// parameters) on `target` (same CPU, features and threads): the one
+    /// test every kernel-and-target query uses.
+    public func measures(_ kernel: KernelIdentity, on target: TargetInfo) -> Bool {
+        self.kernel.hash == kernel.hash && self.kernel.name == kernel.name && self.target == target
+    }
+}
+
+extension Sequence<MeasureRecord> {
+    /// The records of `kernel` on `target`, in order.
+    public func records(of kernel: KernelIdentity, on target: TargetInfo) -> [MeasureRecord] {
+        filter { $0.measures(kernel, on: target) }
+    }
+}
+
 extension LoadedRecords {
+    /// The records of `kernel` on `target`, in file order.
+    public func records(of kernel: KernelIdentity, on target: TargetInfo) -> [MeasureRecord] {
+        records.records(of: kernel, on: target)
+    }
+
     /// The records grouped by kernel and target, in the order each group
     /// first appears in the file.
     public func groupedByKernelAndTarget() -> [RecordGroup] {

@@ -1,7 +1,7 @@
 import HoneIR
 
-/// What a reader found on a record line; `record(line:)` checks it and makes
-/// the record. Both readers fill one: the scanner below and `Decodable`.
+/// What the reader found on a record line; `record(line:)` checks it and
+/// makes the record.
 struct RecordParts {
     var format = 0
     var honeVersion = ""
@@ -148,8 +148,8 @@ struct RecordReader {
     }
 
     private mutating func candidate(_ s: inout JSONScanner) throws -> CandidateTrace {
-        var trace = CandidateTrace(strategy: "")
-        var hasStrategy = false
+        var trace = CandidateTrace(origin: .other(""))
+        var hasOrigin = false
         try s.members { s, key in
             switch candidateKeys(key) {
             case .sketch: trace.sketch = try self.string(&s, slot: 5)
@@ -161,14 +161,14 @@ struct RecordReader {
                     decisions.append(decision)
                 }
                 trace.decisions = decisions
-            case .strategy: (trace.strategy, hasStrategy) = (try self.string(&s, slot: 6), true)
+            case .origin: (trace.origin, hasOrigin) = (RecordOrigin(rawValue: try self.string(&s, slot: 6)), true)
             case .predicted:
                 let predicted = try s.readDouble()
                 trace.predicted = predicted.isFinite ? Float(predicted) : nil
             case nil: try s.skipValue()
             }
         }
-        guard hasStrategy else { throw HoneError("a candidate without a strategy") }
+        guard hasOrigin else { throw HoneError("a candidate without a strategy") }
         return trace
     }
 

@@ -16,7 +16,7 @@ public struct LoadedRecords: Sendable {
     /// target (TVM's ApplyHistoryBest), or nil.
     public func best(for kernel: KernelIdentity, target: TargetInfo) -> MeasureRecord? {
         var best: MeasureRecord?
-        for r in records where r.kernel.hash == kernel.hash && r.kernel.name == kernel.name && r.target == target {
+        for r in records where r.measures(kernel, on: target) {
             if let s = r.seconds, s < (best?.seconds ?? .infinity) { best = r }
         }
         return best

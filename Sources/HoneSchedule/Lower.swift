@@ -94,9 +94,9 @@ struct Lowering {
         var guards: [Guard] = zip(layout.guards, layout.currentGuards()).map { raw, current in
             // `v < extent` from a split of v: loops from its outer part pick the tile.
             guard case .binary(.lt, .variable(let split, _), _) = raw else { return Guard(condition: qualify(current)) { _ in false } }
-            let outer = "\(split).0"
+            let outer = LoopName.split(split, level: 0)
             let tilePicking = Set(layout.loops.map(\.name).filter { loop in
-                loop.split(separator: "@").contains { $0 == outer || $0.hasPrefix(outer + ".") }
+                LoopName.parts(ofFused: loop).contains { LoopName.isSplit($0, from: outer) }
             }.map(variable))
             return Guard(condition: qualify(current)) { !tilePicking.contains($0) }
         }

@@ -34,7 +34,12 @@ import HoneIR
 /// `maxCodeSize` (`estimatedCodeSize`) and `maxParallelRegions`
 /// (`parallelRegionsEntered`).
 ///
-/// The search uses it for random annotation; tests use it as a fuzzer.
+/// It covers the whole step language, in orders and combinations no
+/// sketch makes: the differential tests use it as a fuzzer of lowering and
+/// codegen, `hone measure --random` and bench-measure to exercise
+/// measurement. The search does not use it: it samples the decisions of
+/// its sketches (`SearchSpace.sample` in HoneSearch), a much smaller space
+/// of schedules worth measuring.
 public struct RandomScheduleGenerator: Sendable {
     /// How often each kind of step is tried. Probabilities are per candidate
     /// (per stage, or per schedule for `pack`).
@@ -246,7 +251,7 @@ public struct RandomScheduleGenerator: Sendable {
         // itself computed inside another stage.
         for stage in b.state.kernel.stages.reversed().map(\.name) where stage != b.state.kernel.output.name {
             let consumers = b.state.consumers(of: stage)
-            let p = stage.hasSuffix(".local") ? options.computeAtLocal : options.computeAt
+            let p = StageName.isLocal(stage) ? options.computeAtLocal : options.computeAt
             if consumers.count == 1, chance(p), let loop = pick(b.state.states[consumers[0]]!.loops) {
                 b.attempt(.computeAt(stage: stage, consumer: consumers[0], loop: loop.name))
             }
@@ -291,7 +296,7 @@ public struct RandomScheduleGenerator: Sendable {
     /// loop comes from one of them) that dimension moved innermost, as a
     /// register tile vectorized across channels wants.
     private mutating func storageOrder(_ dimensions: [String], vectorized loop: String?) -> [String] {
-        let origin = loop.flatMap { name in dimensions.first { name == $0 || name.hasPrefix($0 + ".") } }
+        let origin = loop.flatMap { name in dimensions.first { LoopName.isSplit(name, from: $0) } }
         guard let origin, chance(0.5) else { return shuffled(dimensions) }
         return dimensions.filter { $0 != origin } + [origin]
     }

@@ -7,7 +7,7 @@ extension ScheduledKernel {
         let state = try stageState(stage)
         guard state.isUntransformed else { throw ScheduleError(.alreadyTransformed, "\(stage)'s loops are already transformed; put cache_write before its other steps") }
         let definition = kernel.stage(named: stage)!
-        let local = stage + ".local"
+        let local = StageName.local(stage)
         guard kernel.tensor(named: local) == nil else { throw ScheduleError(.alreadyApplied, "\(stage) already has a cache stage \(local)") }
         guard definition.reduction != nil else { throw ScheduleError(.notAReduction, "\(stage) has no reduction to accumulate") }
         if let attached = stageComputed(inside: stage) {
@@ -35,9 +35,9 @@ extension ScheduledKernel {
             throw ScheduleError(.wrongOrder, "\(attached) is computed inside \(stage), which will no longer read it; put rfactor before that compute_at")
         }
         let tensor = kernel.tensor(named: stage)!
-        let partial = stage + ".rf"
+        let partial = StageName.rfactor(stage)
         guard kernel.tensor(named: partial) == nil else { throw ScheduleError(.alreadyApplied, "\(stage) already has an rfactor stage") }
-        let (outer, inner) = (loop + ".0", loop + ".1")
+        let (outer, inner) = (LoopName.split(loop, level: 0), LoopName.split(loop, level: 1))
         let outerExtent = (axis.extent + factor - 1) / factor
         let recombined = Expr.binary(.add, .binary(.mul, .indexVar(outer), .index(factor)), .indexVar(inner))
         var value = substitute(definition.value) { $0 == loop ? recombined : nil }
@@ -69,9 +69,9 @@ extension ScheduledKernel {
         }
         guard block >= 1 else { throw ScheduleError(.outOfRange, "block must be positive, got \(block)") }
         if case .at(let consumer, _) = states[tensorName]?.location {
-            throw ScheduleError(.wrongOrder, "\(tensorName) is computed inside \(consumer), which will read \(tensorName).packed instead; put pack before that compute_at")
+            throw ScheduleError(.wrongOrder, "\(tensorName) is computed inside \(consumer), which will read \(StageName.packed(tensorName)) instead; put pack before that compute_at")
         }
-        let packed = tensorName + ".packed"
+        let packed = StageName.packed(tensorName)
         guard kernel.tensor(named: packed) == nil else { throw ScheduleError(.alreadyApplied, "\(tensorName) is already packed") }
         let extent = tensor.shape[dimension]
         let blocks = (extent + block - 1) / block
@@ -80,7 +80,7 @@ extension ScheduledKernel {
         shape = [blocks] + shape + [block]
         // The packed stage's variables: the block, the other dimensions, the lane.
         let others = tensor.shape.indices.filter { $0 != dimension }.map { "d\($0)" }
-        let (blockVar, laneVar) = ("block", "lane")
+        let (blockVar, laneVar) = (LoopName.packBlock, LoopName.packLane)
         let original = Expr.binary(.add, .binary(.mul, .indexVar(blockVar), .index(block)), .indexVar(laneVar))
         var indices = others.map(Expr.indexVar)
         var value: Expr

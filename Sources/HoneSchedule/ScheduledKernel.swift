@@ -35,7 +35,8 @@ public struct ScheduledKernel: Hashable, Sendable {
         kernel.stages.filter { tensorsRead(by: $0.value).contains(tensor) }.map(\.name)
     }
 
-    mutating func apply(_ step: Step) throws(ScheduleError) {
+    /// Applies one step to the state the steps before it left.
+    public mutating func apply(_ step: Step) throws(ScheduleError) {
         switch step {
         case .split(let stage, let loop, let factors): try split(stage, loop, factors)
         case .reorder(let stage, let order): try reorder(stage, order)
@@ -83,7 +84,7 @@ public struct ScheduledKernel: Hashable, Sendable {
         guard factors.allSatisfy({ $0 >= 1 }) else { throw ScheduleError(.outOfRange, "factors must be positive, got \(factors)") }
         guard old.kind == .serial else { throw ScheduleError(.alreadyAnnotated, "loop \(loop) is already \(old.kind.rawValue); split before annotating") }
         states[stage]!.record(.split(loop, factors))
-        retarget(stage, from: loop, to: "\(loop).\(factors.count)")
+        retarget(stage, from: loop, to: LoopName.split(loop, level: factors.count))
     }
 
     private mutating func reorder(_ stage: String, _ order: [String]) throws(ScheduleError) {
@@ -109,7 +110,7 @@ public struct ScheduledKernel: Hashable, Sendable {
             throw ScheduleError(.alreadyAnnotated, "loop \(annotated.name) is already \(annotated.kind.rawValue); fuse before annotating")
         }
         states[stage]!.record(.fuse(loops))
-        let name = loops.joined(separator: "@")
+        let name = LoopName.fused(loops)
         for loop in loops { retarget(stage, from: loop, to: name) }
     }
 

@@ -64,7 +64,7 @@ public struct LoopLayout: Hashable, Sendable {
             let old = loops[index]
             let product = factors.reduce(1, *)
             let extents = [(old.extent + product - 1) / product] + factors
-            let names = extents.indices.map { "\(name).\($0)" }
+            let names = extents.indices.map { LoopName.split(name, level: $0) }
             var value: Expr? = nil
             var stride = 1
             for (part, extent) in zip(names, extents).reversed() {
@@ -80,7 +80,7 @@ public struct LoopLayout: Hashable, Sendable {
         case .fuse(let names):
             let first = position(of: names[0])!
             let fused = Array(loops[first..<(first + names.count)])
-            let name = names.joined(separator: "@")
+            let name = LoopName.fused(names)
             var inner = 1
             for loop in fused.reversed() {
                 var value = inner == 1 ? Expr.indexVar(name) : .binary(.div, .indexVar(name), .index(inner))

@@ -58,5 +58,5 @@ public enum Placement: Hashable, Sendable, CustomStringConvertible {
 /// product of the factors of tile decision `tileSlot` (rounded up).
 public struct OuterLoop: Hashable, Sendable {
     public var extent: Int
-    public var tileSlot: Int
+    public var tileSlot: TileSlot
 }

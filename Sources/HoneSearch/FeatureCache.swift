@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import HoneCostModel
 import HoneIR
@@ -7,12 +6,15 @@ import HoneSchedule
 /// Lowers schedules and extracts their cost-model features on every core,
 /// remembering each schedule's rows (a population revisits many schedules).
 /// A schedule that does not lower, or whose loop nest would compile too
-/// slowly (`maxCodeSize`, see `estimatedCodeSize`), has no features.
+/// slowly (`maxCodeSize`, see `estimatedCodeSize`), has no features; it is
+/// counted in `rejections`, never dropped unseen.
 final class FeatureCache {
     let kernel: Kernel
     let maxCodeSize: Int
-    private var rows: [Schedule: [[Float]]] = [:]
-    private var rejected: [Schedule: String] = [:]
+    private var rows: [Schedule: ProgramFeatures] = [:]
+    private var rejected: [Schedule: Rejection] = [:]
+    /// Schedules rejected so far, by reason (each once, until the cache starts over).
+    private(set) var rejections = RejectionCounts()
     /// Entries kept before the cache starts over.
     var limit = 50_000
 
@@ -22,10 +24,10 @@ final class FeatureCache {
     }
 
     /// Why a schedule has no features, if it has been tried and has none.
-    func rejection(of schedule: Schedule) -> String? { rejected[schedule] }
+    func rejection(of schedule: Schedule) -> String? { rejected[schedule]?.message }
 
     /// One entry per schedule: its rows, or nil.
-    func features(_ schedules: [Schedule]) -> [[[Float]]?] {
+    func features(_ schedules: [Schedule]) -> [ProgramFeatures?] {
         var missing: [Schedule] = []
         var seen = Set<Schedule>()
         for s in schedules where rows[s] == nil && rejected[s] == nil && seen.insert(s).inserted { missing.append(s) }
@@ -34,81 +36,43 @@ final class FeatureCache {
             for (schedule, outcome) in zip(missing, extract(missing)) {
                 switch outcome {
                 case .success(let r): rows[schedule] = r
-                case .failure(let reason): rejected[schedule] = reason.message
+                case .failure(let rejection):
+                    rejected[schedule] = rejection
+                    rejections.count(rejection.reason)
                 }
             }
         }
         return schedules.map { rows[$0] }
     }
 
-    private struct Rejection: Error { var message: String }
+    private struct Rejection: Error {
+        var reason: RejectionReason
+        var message: String
+    }
 
-    private func extract(_ schedules: [Schedule]) -> [Result<[[Float]], Rejection>] {
+    private func extract(_ schedules: [Schedule]) -> [Result<ProgramFeatures, Rejection>] {
         let kernel = self.kernel, maxCodeSize = self.maxCodeSize
-        let results = ResultSlots<Result<[[Float]], Rejection>>(count: schedules.count)
-        let threads = min(schedules.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        onLargeStacks(threads) { thread in
+        let results = ResultSlots<Result<ProgramFeatures, Rejection>>(count: schedules.count)
+        let threads = min(schedules.count, ParallelRunner.coreCount)
+        // Lowering and feature extraction recurse once per loop and expression level: deep nests need large stacks.
+        ParallelRunner(threads: threads, largeStacks: true).run(tasks: threads) { thread in
             var extractor = FeatureExtractor()
             for i in stride(from: thread, to: schedules.count, by: threads) {
-                do {
+                do throws(ScheduleError) {
                     let nest = try lower(kernel, schedule: schedules[i])
                     let size = estimatedCodeSize(nest.body)
                     if size > maxCodeSize {
-                        results[i] = .failure(Rejection(message: "estimated code size \(size) over the budget of \(maxCodeSize)"))
+                        results[i] = .failure(Rejection(reason: .overCodeSizeBudget, message: "estimated code size \(size) over the budget of \(maxCodeSize)"))
                     } else {
                         results[i] = .success(extractor.extract(nest).map(finite))
                     }
                 } catch {
-                    results[i] = .failure(Rejection(message: "\(error)"))
+                    results[i] = .failure(Rejection(reason: .doesNotLower(error.kind), message: "\(error)"))
                 }
             }
         }
         return results.values
     }
-}
-
-/// Slots that other threads fill, each index once. The storage
-/// is allocated once, so tasks write through a stable pointer and never
-/// touch a shared array's bookkeeping.
-final class ResultSlots<T>: @unchecked Sendable {
-    private let storage: UnsafeMutablePointer<T?>
-    let count: Int
-
-    init(count: Int) {
-        self.count = count
-        storage = .allocate(capacity: max(count, 1))
-        storage.initialize(repeating: nil, count: count)
-    }
-
-    deinit {
-        storage.deinitialize(count: count)
-        storage.deallocate()
-    }
-
-    subscript(index: Int) -> T? {
-        get { storage[index] }
-        set { storage[index] = newValue }
-    }
-
-    var values: [T] { (0..<count).map { storage[$0]! } }
-}
-
-/// Runs `body(0)` ... `body(count - 1)` on as many threads with 64 MB
-/// stacks and waits for them: lowering and feature extraction recurse once
-/// per loop and expression level, and a deep nest overflows the small stack
-/// of a dispatch or task thread.
-func onLargeStacks(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    let done = DispatchGroup()
-    for index in 0..<count {
-        done.enter()
-        let thread = Thread {
-            body(index)
-            done.leave()
-        }
-        thread.stackSize = 64 << 20
-        thread.start()
-    }
-    done.wait()
 }
 
 /// A row with any non-finite value (a feature the extractor could not

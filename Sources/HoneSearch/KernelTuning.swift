@@ -77,7 +77,7 @@ public struct KernelTuning {
         if defaultSeconds == nil, !stop.isStopped,
            let measured = measurer.measure([.default], policy: .singleRun, best: nil, deadline: nil).first {
             try store.append([MeasureRecord(MeasureInput(task: task, schedule: .default), measured, target: target,
-                                            candidate: CandidateTrace(strategy: "default"))])
+                                            candidate: CandidateTrace(origin: .default))])
             defaultSeconds = measured.seconds
         }
 

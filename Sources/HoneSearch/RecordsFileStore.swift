@@ -13,7 +13,7 @@ public final class RecordsFileStore: TuningRecordStore {
     public init(path: String) { log = RecordsLog(path: path) }
 
     public func records(of kernel: KernelIdentity, on target: TargetInfo) throws -> [MeasureRecord] {
-        try all().filter { $0.kernel.key == kernel.key && $0.target == target }
+        try all().records(of: kernel, on: target)
     }
 
     public func append(_ records: [MeasureRecord]) throws {

@@ -7,6 +7,8 @@ import HoneSchedule
 public struct SearchSpace: Sendable {
     public let kernel: Kernel
     public let sketches: [Sketch]
+    /// Sketches a rule could not build for this kernel (a bug in the rules).
+    public let droppedSketches: [SketchRuleFailure]
     /// f32 lanes of the host's widest vector registers (16 with AVX-512, 8 with AVX2).
     public let vectorLanes: Int
     /// Threads parallel loops run on: parallel loops aim at 16 tasks per thread or more.
@@ -16,7 +18,9 @@ public struct SearchSpace: Sendable {
         self.kernel = kernel
         self.vectorLanes = max(1, vectorLanes)
         self.threads = max(1, threads)
-        sketches = SketchRules.sketches(for: kernel)
+        let generated = SketchRules.sketches(for: kernel)
+        sketches = generated.sketches
+        droppedSketches = generated.dropped
         isSmall = KernelCost(kernel).flops < 1 << 20
     }
 
@@ -50,7 +54,9 @@ public struct SearchSpace: Sendable {
     // MARK: Sampling
 
     /// A random candidate: a sketch chosen uniformly, then its decisions
-    /// (tiles first, since the parallel depth depends on them).
+    /// (tiles first, since the parallel depth depends on them). This is the
+    /// search's only sampler; `RandomScheduleGenerator` (HoneSchedule)
+    /// draws from the whole step language instead, to fuzz lowering.
     public func sample(_ rng: inout SplitMix64) -> Candidate {
         let index = rng.next(below: sketches.count)
         let kinds = sketches[index].decisions
@@ -95,7 +101,7 @@ public struct SearchSpace: Sendable {
         if isSmall && rng.next(below: 10) < 8 { return 0 }
         var tasks = 1
         for (i, loop) in loops.enumerated() {
-            let tile = decisions[loop.tileSlot].reduce(1, *)
+            let tile = decisions[tile: loop.tileSlot].reduce(1, *)
             tasks *= (loop.extent + tile - 1) / max(tile, 1)
             if tasks >= 16 * threads { return i + 1 }
         }

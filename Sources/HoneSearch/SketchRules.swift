@@ -43,7 +43,7 @@ enum SketchRules {
         var dimension: Int
     }
 
-    static func sketches(for kernel: Kernel) -> [Sketch] {
+    static func sketches(for kernel: Kernel) -> Generated {
         var choices: [[Variant?]] = []
         for stage in kernel.stages.reversed() {
             if needsMultiLevelTiling(stage, kernel) {
@@ -70,7 +70,22 @@ enum SketchRules {
         for options in choices {
             combinations = combinations.flatMap { partial in options.map { option in option.map { partial + [$0] } ?? partial } }
         }
-        return combinations.compactMap { SketchBuilder(kernel: kernel, variants: $0).build() }
+        var generated = Generated()
+        for variants in combinations {
+            switch SketchBuilder(kernel: kernel, variants: variants).build() {
+            case .success(let sketch)?: generated.sketches.append(sketch)
+            case .failure(let failure)?: generated.dropped.append(failure)
+            case nil: break
+            }
+        }
+        return generated
+    }
+
+    /// The sketches of a kernel, and those dropped because a rule made a
+    /// step the kernel refuses (a bug in the rules, reported, never silent).
+    struct Generated {
+        var sketches: [Sketch] = []
+        var dropped: [SketchRuleFailure] = []
     }
 
     // MARK: Analyses of the kernel as written
@@ -141,4 +156,12 @@ enum SketchRules {
         // A tensor read twice in different ways cannot be packed for both.
         return choices.filter { choice in inputLoads(stage, kernel).filter { $0.0 == choice.tensor }.allSatisfy { $0.1.firstIndex(of: variable) == choice.dimension } }
     }
+}
+
+/// A sketch whose rule made a loop step the kernel refused.
+public struct SketchRuleFailure: Error, Sendable, CustomStringConvertible {
+    public var sketch: String
+    public var reason: String
+
+    public var description: String { "sketch '\(sketch)' dropped: a rule made an invalid step (\(reason))" }
 }

@@ -63,13 +63,14 @@ public final class Tuner {
     public func run(stop: StopFlag) throws -> TuningResult {
         let start = Date()
         var time = TuningTime()
+        for dropped in space.droppedSketches { warn("\(dropped)") }
         try loadHistory()
         time.training += seconds { retrain() }
 
         let defaultFirst = options.measureDefaultFirst ?? (Double(KernelCost(space.kernel).flops) <= TuningOptions.smallKernelFlops)
         if defaultFirst && !history.contains(where: { $0.schedule == .default }) && !stop.isStopped {
             if let result = measurer.measure([.default], policy: searchPolicy, best: bestSeconds, deadline: nil).first {
-                try store.append([record(result, schedule: .default, candidate: nil, strategy: "default")])
+                try store.append([record(result, schedule: .default, candidate: nil, origin: .default)])
                 add(.default, result, nil)
             }
         }
@@ -100,7 +101,7 @@ public final class Tuner {
             var finished = measureStart
             try store.append(zip(batch, results).enumerated().map { i, pair in
                 finished += pair.1.phases.total
-                return record(pair.1, schedule: schedules[i], candidate: pair.0, strategy: options.strategy.rawValue,
+                return record(pair.1, schedule: schedules[i], candidate: pair.0, origin: .search(options.strategy),
                               predicted: trained ? predicted![i] : nil, at: finished)
             })
             for (i, result) in results.enumerated() {
@@ -113,7 +114,7 @@ public final class Tuner {
             }
             time.training += seconds { retrain() }
             onProgress?(TuningProgress(trials: trials, plannedTrials: options.trials, errors: errors, bestSeconds: bestSeconds,
-                                       elapsed: Date().timeIntervalSince(start), batchSpearman: lastSpearman))
+                                       elapsed: Date().timeIntervalSince(start), batchSpearman: lastSpearman, rejected: features.rejections))
             if results.count < batch.count { break }  // stopped mid-batch, or out of time
         }
 
@@ -123,12 +124,13 @@ public final class Tuner {
             let chosen = finalists
             log("re-measuring the best \(chosen.count) with the full protocol")
             let results = measurer.measure(chosen, policy: options.finalPolicy, best: nil, deadline: nil)
-            let records = zip(chosen, results).map { record($1, schedule: $0, candidate: candidate(for: $0), strategy: "final") }
+            let records = zip(chosen, results).map { record($1, schedule: $0, candidate: candidate(for: $0), origin: .final) }
             try store.append(records)
             if let fastest = records.filter({ $0.seconds != nil }).min(by: { $0.seconds! < $1.seconds! }) { best = fastest }
         }
         time.total = Date().timeIntervalSince(start)
-        return TuningResult(best: best, trials: trials, errors: errors, interrupted: interrupted, time: time, warnings: warnings)
+        return TuningResult(best: best, trials: trials, errors: errors, interrupted: interrupted, time: time, warnings: warnings,
+                            rejected: features.rejections)
     }
 
     // MARK: History
@@ -246,10 +248,10 @@ public final class Tuner {
 
     // MARK: Records
 
-    private func record(_ result: MeasureResult, schedule: Schedule, candidate: Candidate?, strategy: String,
+    private func record(_ result: MeasureResult, schedule: Schedule, candidate: Candidate?, origin: RecordOrigin,
                         predicted: Float? = nil, at time: Date = Date()) -> MeasureRecord {
         let trace = CandidateTrace(sketch: candidate.map { space.sketches[$0.sketch].name }, decisions: candidate?.decisions,
-                                   strategy: strategy, predicted: predicted)
+                                   origin: origin, predicted: predicted)
         return MeasureRecord(MeasureInput(task: task, schedule: schedule), result, target: target, candidate: trace, timestamp: time)
     }
 

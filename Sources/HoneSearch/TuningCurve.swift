@@ -5,7 +5,7 @@ import HoneMeasure
 /// from a kernel's records (in the order they were written), as SVG.
 public struct TuningCurve: Sendable {
     public struct Series: Sendable {
-        public var strategy: String
+        public var origin: RecordOrigin
         /// Per measured trial: (trial number, seconds since the first trial, best GFLOP/s so far).
         public var points: [(trial: Int, seconds: Double, best: Double)]
     }
@@ -17,24 +17,24 @@ public struct TuningCurve: Sendable {
     /// the default schedule are not search trials and are left out.
     public init(title: String, records: [MeasureRecord], flops: Int) {
         self.title = title
-        var byStrategy: [String: [MeasureRecord]] = [:]
-        var order: [String] = []
+        var byOrigin: [RecordOrigin: [MeasureRecord]] = [:]
+        var order: [RecordOrigin] = []
         for r in records {
-            let strategy = r.candidate?.strategy ?? "measure"
-            guard strategy != "final" && strategy != "default" else { continue }
-            if byStrategy[strategy] == nil { order.append(strategy) }
-            byStrategy[strategy, default: []].append(r)
+            let origin = r.origin
+            guard origin != .final && origin != .default else { continue }
+            if byOrigin[origin] == nil { order.append(origin) }
+            byOrigin[origin, default: []].append(r)
         }
-        series = order.map { strategy in
-            let list = byStrategy[strategy]!
-            let start = list.first.flatMap { parseTimestamp($0.timestamp) } ?? 0
+        series = order.map { origin in
+            let list = byOrigin[origin]!
+            let start = list.first.flatMap { parseISO8601($0.timestamp)?.timeIntervalSince1970 } ?? 0
             var best = 0.0
             var points: [(Int, Double, Double)] = []
             for (i, r) in list.enumerated() {
                 if let s = r.seconds, s > 0 { best = max(best, Double(flops) / s / 1e9) }
-                points.append((i + 1, (parseTimestamp(r.timestamp) ?? start) - start, best))
+                points.append((i + 1, (parseISO8601(r.timestamp)?.timeIntervalSince1970 ?? start) - start, best))
             }
-            return Series(strategy: strategy, points: points)
+            return Series(origin: origin, points: points)
         }
     }
 
@@ -49,7 +49,7 @@ public struct TuningCurve: Sendable {
         for (i, s) in series.enumerated() {
             let y = 350.0, x = 60.0 + Double(i) * 200
             out += "<line x1=\"\(x)\" y1=\"\(y - 4)\" x2=\"\(x + 24)\" y2=\"\(y - 4)\" stroke=\"\(color(i))\" stroke-width=\"2.5\"/>"
-            out += "<text x=\"\(x + 30)\" y=\"\(y)\">\(escape(s.strategy))</text>\n"
+            out += "<text x=\"\(x + 30)\" y=\"\(y)\">\(escape(s.origin.rawValue))</text>\n"
         }
         return out + "</svg>\n"
     }
@@ -87,11 +87,4 @@ public struct TuningCurve: Sendable {
     private func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
-}
-
-/// Seconds since 1970 of "2025-06-01T12:00:00.123Z".
-func parseTimestamp(_ text: String) -> Double? {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.date(from: text)?.timeIntervalSince1970
 }

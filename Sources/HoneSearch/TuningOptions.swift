@@ -1,12 +1,7 @@
 import HoneMeasure
 
 public struct TuningOptions: Hashable, Sendable {
-    public enum Strategy: String, Hashable, Sendable, CaseIterable {
-        /// Evolution scored by the cost model, retrained after every batch.
-        case evolutionary
-        /// Sketches with random annotation and no model: the ablation baseline.
-        case random
-    }
+    public typealias Strategy = SearchStrategy
 
     /// Candidates to measure in this run (earlier records do not count).
     public var trials: Int
@@ -50,6 +45,8 @@ public struct TuningProgress: Sendable {
     public var elapsed: Double
     /// Spearman correlation of the model's scores and the measured speeds of the last batch (nil while the model is random).
     public var batchSpearman: Double?
+    /// Schedules the search generated that were dropped before scoring (they do not lower, or would compile too slowly).
+    public var rejected: RejectionCounts
 }
 
 /// Where a tuning run's time went, in seconds.
@@ -72,6 +69,8 @@ public struct TuningResult: Sendable {
     public var errors: Int
     public var interrupted: Bool
     public var time: TuningTime
-    /// Problems that did not stop the run (records that no longer replay, failed trainings).
+    /// Problems that did not stop the run (records that no longer replay, failed trainings, dropped sketches).
     public var warnings: [String]
+    /// Schedules the search generated and dropped before scoring, by reason.
+    public var rejected: RejectionCounts
 }

@@ -36,7 +36,7 @@ public struct TuningOutputs: Sendable {
     @discardableResult
     public func write(_ outcome: TuningOutcome, task: MeasureTask, target: TargetInfo) throws -> Bool {
         let kernel = task.kernel
-        try write(tunedScheduleFile(outcome.schedule, seconds: outcome.seconds, kernel: kernel, target: target), to: schedulePath)
+        try write(TunedScheduleFile(outcome.schedule, seconds: outcome.seconds, kernel: task.identity, target: target).json(), to: schedulePath)
         let compiler = try Compiler()
         let nest = try lower(kernel, schedule: outcome.schedule)
         try compiler.writeObject(nest, to: objectPath)

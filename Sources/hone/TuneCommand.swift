@@ -119,6 +119,7 @@ struct TuneCommand: ParsableCommand {
               + (outcome.defaultSeconds.map { String(format: ", %.1fx the default schedule (%@)", $0 / seconds, formatDuration($0)) } ?? ""))
         print("measured \(outcome.result.trials) candidates (\(outcome.result.errors) errors) in \(formatDuration(t.total)): "
               + String(format: "%.2f trials/s", Double(outcome.result.trials) / max(t.total, 1e-9)))
+        print("generated schedules dropped before scoring: \(outcome.result.rejected)")
         let workers = outcome.compileWorkers
         print("time: measure \(formatDuration(t.measuring)) (compile \(formatDuration(t.compiling)) on \(workers) worker\(workers == 1 ? "" : "s"), "
               + "run \(formatDuration(t.running)), verify \(formatDuration(t.verifying))), search \(formatDuration(t.searching)), train \(formatDuration(t.training))")
@@ -159,7 +160,8 @@ private final class ProgressLine {
         guard !isTerminal else { return }
         print("[\(p.trials)/\(p.plannedTrials)] best \(best.map { "\(formatDuration($0)) (\(gflops($0)) GFLOP/s)" } ?? "-"), "
               + "\(p.errors) errors, \(String(format: "%.2f", Double(p.trials) / max(p.elapsed, 1e-9))) trials/s"
-              + (p.batchSpearman.map { String(format: ", model rank correlation on the batch %.2f", $0) } ?? ""))
+              + (p.batchSpearman.map { String(format: ", model rank correlation on the batch %.2f", $0) } ?? "")
+              + (p.rejected.total > 0 ? ", \(p.rejected.total) generated schedules dropped" : ""))
         fflush(nil)
     }
 

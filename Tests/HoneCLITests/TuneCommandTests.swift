@@ -18,8 +18,6 @@ import HoneTestSupport
         try RecordsLog.load(path: directory.appendingPathComponent("r.jsonl").path).records
     }
 
-    func strategy(_ r: MeasureRecord) -> String? { r.candidate?.strategy }
-
     @Test func tunesWritesALinkableObjectAndResumes() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -34,8 +32,8 @@ import HoneTestSupport
 
         // The best schedule beats the default one and is what the object computes.
         let all = try records(directory)
-        let best = try #require(all.filter { strategy($0) == "final" }.compactMap(\.seconds).min())
-        let defaultTime = try #require(all.first { strategy($0) == "default" }?.seconds)
+        let best = try #require(all.filter { $0.origin == .final }.compactMap(\.seconds).min())
+        let defaultTime = try #require(all.first { $0.origin == .default }?.seconds)
         #expect(best < defaultTime)
         let schedule = try Schedule.load(path: directory.appendingPathComponent("best.json").path)
         #expect(!schedule.steps.isEmpty)
@@ -43,7 +41,7 @@ import HoneTestSupport
         #expect(try runCDriver(kernel, object: "gemm.o", in: directory, seed: 3, flags: ["-O1", "-fopenmp"]).passed)
 
         // A second run resumes: nothing the first measured is measured again.
-        let searched = { (records: [MeasureRecord]) in records.filter { self.strategy($0) == "evolutionary" }.map(\.scheduleJSON) }
+        let searched = { (records: [MeasureRecord]) in records.filter { $0.origin == .search(.evolutionary) }.map(\.scheduleJSON) }
         let before = searched(all)
         let second = try tune(directory, ["--seed", "2"])
         try #require(second.status == 0, "\(second.stderr)")

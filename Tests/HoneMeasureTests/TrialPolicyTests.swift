@@ -23,23 +23,19 @@ import Hone
         #expect(abs(policy.runTimeout(best: 0.1) - (80 + 0.7)) < 1e-9)
     }
 
+    func matmul(_ n: Int) throws -> Kernel {
+        try Kernel.parse("""
+            kernel matmul
+            param N = \(n)
+            input a: f32[N, N]
+            input b: f32[N, N]
+            output c: f32[N, N]
+            c[i, j] = sum(k < N) a[i, k] * b[k, j]
+            """)
+    }
+
     @Test func theSearchPolicyScalesItsLimitWithTheKernelsWork() throws {
-        let small = try Kernel.parse("""
-            kernel small
-            param N = 64
-            input a: f32[N, N]
-            input b: f32[N, N]
-            output c: f32[N, N]
-            c[i, j] = sum(k < N) a[i, k] * b[k, j]
-            """)
-        let large = try Kernel.parse("""
-            kernel large
-            param N = 2048
-            input a: f32[N, N]
-            input b: f32[N, N]
-            output c: f32[N, N]
-            c[i, j] = sum(k < N) a[i, k] * b[k, j]
-            """)
+        let (small, large) = (try matmul(64), try matmul(2048))
         let smallLimit = try #require(TrialPolicy.search(small, threads: 2).slowLimit)
         let largeLimit = try #require(TrialPolicy.search(large, threads: 2).slowLimit)
         #expect(smallLimit == 0.05)

@@ -66,7 +66,7 @@ final class MemoryStore: TuningRecordStore {
     }
 
     func searchRecords(_ store: MemoryStore) -> [MeasureRecord] {
-        store.records.filter { $0.candidate?.strategy != "final" }
+        store.records.filter { $0.origin != .final }
     }
 
     @Test func findsThePlantedOptimumAndNeverMeasuresTwice() throws {

@@ -32,7 +32,7 @@ public struct TuningSummary: Sendable {
             if let s = record.seconds, s > 0 { best = max(best, flops / s / 1e9) }
             curve.append(best)
         }
-        let times = records.compactMap { parseTimestamp($0.timestamp) }
+        let times = records.compactMap { parseISO8601($0.timestamp)?.timeIntervalSince1970 }
         var seconds = 0.0
         for (earlier, later) in zip(times, times.dropFirst()) where later - earlier >= 0 && later - earlier < sessionGap {
             seconds += later - earlier
@@ -41,11 +41,3 @@ public struct TuningSummary: Sendable {
     }
 }
 
-/// Seconds since 1970 of "2026-11-28T09:04:35.123Z".
-func parseTimestamp(_ text: String) -> Double? {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
-    formatter.formatOptions = [.withInternetDateTime]
-    return formatter.date(from: text)?.timeIntervalSince1970
-}

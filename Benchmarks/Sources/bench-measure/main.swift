@@ -11,8 +11,9 @@
 //      same schedule measured 10 times through the worker;
 //   3. memory: the worker's VmRSS before and after 5,000 compiled and measured
 //      candidates (random schedules of a 32x32x32 gemm, to keep it fast);
-//   4. records: loading 100,000 records, with RecordsLog's reader and, for
-//      comparison, with JSONDecoder.
+//   4. records: writing and reading 50,000 records with the records codec
+//      (`jsonLine`, `RecordsLog.parse`) and, for comparison, with
+//      JSONEncoder/JSONDecoder through `Codable` (CodableRecordLine.swift).
 //
 // The binary is its own worker: run as `bench-measure worker` it serves
 // trials on stdin/stdout, like `hone worker`.
@@ -30,7 +31,7 @@ func option(_ name: String, _ fallback: Int) -> Int {
 }
 let quick = arguments.contains("--quick")
 let memoryCandidates = option("--memory-candidates", quick ? 300 : 5000)
-let recordCount = option("--records", 100_000)
+let recordCount = option("--records", 50_000)
 let threads = option("--threads", ProcessInfo.processInfo.activeProcessorCount)
 let only = arguments.firstIndex(of: "--only").map { arguments[$0 + 1] }
 func wanted(_ section: String) -> Bool { only == nil || only == section }
@@ -260,59 +261,77 @@ if wanted("memory") {
 // MARK: 4. Records
 
 if wanted("records") {
-    print("## 4. Loading \(recordCount) records")
+    print("## 4. Writing and reading \(recordCount) records")
     let kernel = try Kernel.load(path: kernelPath("gemm"))
     let identity = KernelIdentity(kernel)
     let target = TargetInfo.current()
     var generator = RandomScheduleGenerator(kernel: kernel, seed: 7)
     let schedules = (0..<200).map { _ in generator.next() }
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-records-\(getpid()).jsonl").path
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    let log = RecordsLog(path: path)
-    var batch: [MeasureRecord] = []
-    for i in 0..<recordCount {
+    let records = (0..<recordCount).map { i in
         let s = 1e-3 * (1 + Double(i % 977) / 100)
         var record = i % 10 == 9
             ? MeasureRecord(kernel: identity, target: target, seed: 1, schedule: schedules[i % 200], timing: nil, error: MeasureError(.wrongAnswer, "output differs from the reference", maxAbsError: 0.5))
             : MeasureRecord(kernel: identity, target: target, seed: 1, schedule: schedules[i % 200], timing: Timing(samples: [s, s * 1.01, s * 0.99], number: 30), error: nil, maxAbsError: 1e-5, compileSeconds: 0.03)
         record.candidate = CandidateTrace(sketch: "C: tiled, vector j", decisions: [[16, 4, 1], [16, 2, 4], [128], [i % 4], [0]],
-                                          strategy: "evolutionary", predicted: Float(i % 97) / 97)
-        batch.append(record)
-        if batch.count == 1000 { try log.append(batch); batch.removeAll() }
+                                          origin: .search(.evolutionary), predicted: Float(i % 97) / 97)
+        return record
     }
-    try log.append(batch)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-records-\(getpid()).jsonl").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try RecordsLog(path: path).append(records)
     let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     print("file: \(size / 1_000_000) MB (\(size / max(recordCount, 1)) bytes per record); load average before: \(loadAverage())")
-    // RecordsLog's own reader against JSONDecoder with MeasureRecord's
-    // Decodable conformance, both reading the file and decoding its lines in
-    // the same parallel chunks; five rounds, alternating, medians.
-    let rounds = 5
-    var scanner: [(wall: Double, cpu: Double)] = [], foundation: [(wall: Double, cpu: Double)] = []
-    var loaded = LoadedRecords(), decodedCount = 0
+
+    // Each codec against the other, in memory (the disk is not what is
+    // compared), alternating within each round; medians of the rounds.
+    // Writing is one thread (as `append` does); reading uses the same
+    // parallel chunks for both readers.
+    let rounds = option("--rounds", 5)
+    let fileData = try Data(contentsOf: URL(fileURLWithPath: path))
+    var timings: [String: [(wall: Double, cpu: Double)]] = [:]
+    func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        let (t0, c0) = (Date(), cpuSeconds())
+        let value = try body()
+        timings[name, default: []].append((Date().timeIntervalSince(t0), cpuSeconds() - c0))
+        return value
+    }
+    var loaded = LoadedRecords(), decodedCount = 0, handBytes = 0, encodedBytes = 0
     for _ in 0..<rounds {
-        var t0 = Date(), c0 = cpuSeconds()
-        loaded = try RecordsLog.load(path: path)
-        scanner.append((Date().timeIntervalSince(t0), cpuSeconds() - c0))
-        t0 = Date(); c0 = cpuSeconds()
-        decodedCount = try decodeWithJSONDecoder(path: path)
-        foundation.append((Date().timeIntervalSince(t0), cpuSeconds() - c0))
+        handBytes = timed("write: jsonLine") { records.reduce(0) { $0 + $1.jsonLine.utf8.count + 1 } }
+        encodedBytes = try timed("write: JSONEncoder") {
+            let encoder = JSONEncoder()
+            return try records.reduce(0) { $0 + (try encoder.encode(CodableRecordLine($1))).count + 1 }
+        }
+        loaded = timed("read: RecordsLog.parse") { RecordsLog.parse(fileData, name: path) }
+        decodedCount = timed("read: JSONDecoder") { decodeWithJSONDecoder(fileData) }
     }
     func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
-    let (scannerWall, decoderWall) = (median(scanner.map(\.wall)), median(foundation.map(\.wall)))
-    print("RecordsLog.load: median wall \(ms(scannerWall)) ms, CPU (all threads) \(ms(median(scanner.map(\.cpu)))) ms "
-          + "(runs: \(scanner.map { ms($0.wall) }.joined(separator: ", ")) ms); \(loaded.records.count) records, \(loaded.warnings.count) warnings")
-    print("JSONDecoder:     median wall \(ms(decoderWall)) ms, CPU (all threads) \(ms(median(foundation.map(\.cpu)))) ms "
-          + "(runs: \(foundation.map { ms($0.wall) }.joined(separator: ", ")) ms); \(decodedCount) records")
-    print(String(format: "JSONDecoder takes %.1fx the time of RecordsLog's reader; ", decoderWall / scannerWall) + "load average after: \(loadAverage())")
+    func wall(_ name: String) -> Double { median(timings[name]!.map(\.wall)) }
+    for name in ["write: jsonLine", "write: JSONEncoder", "read: RecordsLog.parse", "read: JSONDecoder"] {
+        let runs = timings[name]!
+        print("\(name.padding(toLength: 24, withPad: " ", startingAt: 0)) median wall \(ms(wall(name))) ms, CPU (all threads) "
+              + "\(ms(median(runs.map(\.cpu)))) ms (runs: \(runs.map { ms($0.wall) }.joined(separator: ", ")) ms)")
+    }
+    print("written: \(handBytes) bytes by jsonLine, \(encodedBytes) by JSONEncoder; read: \(loaded.records.count) records "
+          + "(\(loaded.warnings.count) warnings) by RecordsLog.parse, \(decodedCount) by JSONDecoder")
+    let identical = records.prefix(1000).filter { r in
+        (try? JSONEncoder().encode(CodableRecordLine(r))).map { String(decoding: $0, as: UTF8.self) } == r.jsonLine
+    }.count
+    let first = String(decoding: try JSONEncoder().encode(CodableRecordLine(records[0])), as: UTF8.self), hand = records[0].jsonLine
+    let differing = zip(first, hand).prefix { $0 == $1 }.count
+    print("JSONEncoder lines identical to jsonLine: \(identical) of 1000; the first line differs at character \(differing): "
+          + "\(first.dropFirst(differing).prefix(40)) ... against \(hand.dropFirst(differing).prefix(40)) ...")
+    print(String(format: "JSONEncoder takes %.1fx the time of jsonLine; JSONDecoder takes %.1fx the time of RecordsLog.parse; ",
+                 wall("write: JSONEncoder") / wall("write: jsonLine"), wall("read: JSONDecoder") / wall("read: RecordsLog.parse"))
+          + "load average after: \(loadAverage())")
     let t1 = Date()
     let best = loaded.best(for: identity, target: target)
     print("best(for:target:) over them: \(ms(Date().timeIntervalSince(t1))) ms (line \(best?.line ?? 0))")
 }
 
-/// Reads a records file as `RecordsLog.load` does (lines decoded in parallel
-/// chunks), decoding each line with JSONDecoder; returns the records read.
-func decodeWithJSONDecoder(path: String) throws -> Int {
-    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+/// Decodes records text as `RecordsLog.parse` does (lines in parallel
+/// chunks), each line with JSONDecoder; returns the records read.
+func decodeWithJSONDecoder(_ data: Data) -> Int {
     let lines = data.split(separator: 10)
     let chunkCount = min(max(lines.count / 2000, 1), ProcessInfo.processInfo.activeProcessorCount * 4)
     let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: chunkCount)
@@ -322,7 +341,10 @@ func decodeWithJSONDecoder(path: String) throws -> Int {
         let decoder = JSONDecoder()
         var count = 0
         for line in lines[(lines.count * c / chunkCount) ..< (lines.count * (c + 1) / chunkCount)] {
-            if (try? decoder.decode(MeasureRecord.self, from: line)) != nil { count += 1 }
+            if let line = try? decoder.decode(CodableRecordLine.self, from: line) {
+                _ = line.record
+                count += 1
+            }
         }
         shared[c] = count
     }

@@ -18,6 +18,16 @@ public enum GradientBoostingObjective: String, Codable, Hashable, Sendable, Case
     /// with different labels, the logistic loss of ordering them wrongly.
     /// Only the order of predictions within a group is meaningful.
     case pairwiseRank
+    /// Pairwise ranking of programs: groups are programs, scored as in
+    /// pack-sum (the sum of their rows), with one label per program; the
+    /// loss is RankNet's over pairs of programs of the same query
+    /// (`TrainingData.queryProgramCounts`; one query when nil). Only the
+    /// order of programs matters, so a model fits what the search needs
+    /// (which candidate is faster) rather than how much faster.
+    case packSumRank
+
+    /// One label per program (group) rather than per row.
+    var labelsPerGroup: Bool { self == .packSum || self == .packSumRank }
 }
 
 /// The knobs of the gradient-boosted-tree learner. Defaults are XGBoost's

@@ -12,6 +12,8 @@ struct ObjectiveFunction: Sendable {
     let weights: [Float]
     /// Start row of each group, then the row count.
     let groupOffsets: [Int]
+    /// `.packSumRank`: first program of each query, then the program count.
+    let queryOffsets: [Int]
 
     /// Groups larger than this pair each row with `sampledPartners` random
     /// others per round instead of with every other row.
@@ -22,6 +24,7 @@ struct ObjectiveFunction: Sendable {
         self.objective = objective
         labels = data.labels
         groupOffsets = data.groupOffsets
+        queryOffsets = data.queryOffsets
         if let w = data.weights { weights = w } else if objective == .packSum { weights = labels.map { max($0, 0) } } else {
             weights = [Float](repeating: 1, count: labels.count)
         }
@@ -43,7 +46,7 @@ struct ObjectiveFunction: Sendable {
                 den += Double(weights[p]) * size * size
             }
             return den > 0 ? Float(num / den) : 0
-        case .pairwiseRank:
+        case .pairwiseRank, .packSumRank:
             return 0
         }
     }
@@ -72,6 +75,58 @@ struct ObjectiveFunction: Sendable {
                     self.rankGradients(group: group, predictions, into: shared.value, round: round, seed: seed)
                 }
             }
+        case .packSumRank:
+            programRankGradients(predictions, into: out, round: round, seed: seed)
+        }
+    }
+
+    /// The sum of each program's row predictions.
+    private func programScores(_ predictions: UnsafeBufferPointer<Float>) -> [Double] {
+        (0..<labels.count).map { p in
+            var sum = 0.0
+            for i in groupOffsets[p]..<groupOffsets[p + 1] { sum += Double(predictions[i]) }
+            return sum
+        }
+    }
+
+    /// RankNet over pairs of programs of one query, scored by their row
+    /// sums; every row of a program gets the program's gradient and hessian
+    /// (as pack-sum does), divided by its number of partners.
+    private func programRankGradients(_ predictions: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<SIMD2<Float>>,
+                                      round: Int, seed: UInt64) {
+        let scores = programScores(predictions)
+        var acc = [SIMD2<Double>](repeating: SIMD2(0, 0), count: labels.count)
+        var partners = [Double](repeating: 1, count: labels.count)
+        var rng = SplitMix64(seed: seed ^ UInt64(truncatingIfNeeded: round &* 0x9E37_79B9))
+        func pair(_ a: Int, _ b: Int) {
+            let ya = labels[a], yb = labels[b]
+            if ya == yb { return }
+            let sign: Double = ya > yb ? 1 : -1
+            let rho = 1 / (1 + exp(sign * (scores[a] - scores[b])))
+            let weight = Double(weights[a] + weights[b]) / 2
+            let hess = max(rho * (1 - rho), 1e-6) * weight
+            acc[a] += SIMD2(-sign * rho * weight, hess)
+            acc[b] += SIMD2(sign * rho * weight, hess)
+        }
+        for q in 0..<queryOffsets.count - 1 {
+            let start = queryOffsets[q], n = queryOffsets[q + 1] - start
+            guard n > 1 else { continue }
+            if n <= Self.exhaustivePairLimit {
+                for a in start..<start + n { for b in a + 1..<start + n { pair(a, b) } }
+                for a in start..<start + n { partners[a] = Double(n - 1) }
+            } else {
+                for a in start..<start + n {
+                    for _ in 0..<Self.sampledPartners {
+                        let b = Int(rng.next() % UInt64(n - 1))
+                        pair(a, start + (b >= a - start ? b + 1 : b))
+                    }
+                }
+                for a in start..<start + n { partners[a] = Double(2 * Self.sampledPartners) }
+            }
+        }
+        for p in 0..<labels.count {
+            let g = SIMD2<Float>(acc[p] / partners[p])
+            for i in groupOffsets[p]..<groupOffsets[p + 1] { out[i] = g }
         }
     }
 
@@ -149,17 +204,25 @@ struct ObjectiveFunction: Sendable {
             }
             return sw > 0 ? (se / sw).squareRoot() : 0
         case .pairwiseRank:
-            var wrong = 0.0, pairs = 0.0
-            for g in 0..<groupOffsets.count - 1 {
-                for a in groupOffsets[g]..<groupOffsets[g + 1] {
-                    for b in a + 1..<groupOffsets[g + 1] where labels[a] != labels[b] {
-                        pairs += 1
-                        let d = (predictions[a] - predictions[b]) * (labels[a] > labels[b] ? 1 : -1)
-                        wrong += d < 0 ? 1 : d == 0 ? 0.5 : 0
-                    }
+            return wronglyOrderedShare(predictions.map(Double.init), within: groupOffsets)
+        case .packSumRank:
+            return wronglyOrderedShare(predictions.withUnsafeBufferPointer { programScores($0) }, within: queryOffsets)
+        }
+    }
+
+    /// Of the pairs with different labels inside each run of `offsets`, the
+    /// share whose scores are in the wrong order (ties count half).
+    private func wronglyOrderedShare(_ scores: [Double], within offsets: [Int]) -> Double {
+        var wrong = 0.0, pairs = 0.0
+        for g in 0..<offsets.count - 1 {
+            for a in offsets[g]..<offsets[g + 1] {
+                for b in a + 1..<offsets[g + 1] where labels[a] != labels[b] {
+                    pairs += 1
+                    let d = (scores[a] - scores[b]) * (labels[a] > labels[b] ? 1 : -1)
+                    wrong += d < 0 ? 1 : d == 0 ? 0.5 : 0
                 }
             }
-            return pairs > 0 ? wrong / pairs : 0
         }
+        return pairs > 0 ? wrong / pairs : 0
     }
 }

@@ -16,22 +16,28 @@ public struct TrainingData: Sendable {
     public var groupSizes: [Int]?
     /// Optional weights, shaped like `labels`. Default 1 (pack-sum: the label).
     public var weights: [Float]?
+    /// For `.packSumRank`: how many consecutive programs form each ranking
+    /// query (programs of one kernel); nil: all programs are one query.
+    public var queryProgramCounts: [Int]?
 
     public var rowCount: Int { featureCount == 0 ? 0 : features.count / featureCount }
 
-    public init(features: [Float], featureCount: Int, labels: [Float], groupSizes: [Int]? = nil, weights: [Float]? = nil) {
+    public init(features: [Float], featureCount: Int, labels: [Float], groupSizes: [Int]? = nil, weights: [Float]? = nil,
+                queryProgramCounts: [Int]? = nil) {
         self.features = features
         self.featureCount = featureCount
         self.labels = labels
         self.groupSizes = groupSizes
         self.weights = weights
+        self.queryProgramCounts = queryProgramCounts
     }
 
     /// Rows as arrays (all of the same length).
-    public init(rows: [[Float]], labels: [Float], groupSizes: [Int]? = nil, weights: [Float]? = nil) {
+    public init(rows: [[Float]], labels: [Float], groupSizes: [Int]? = nil, weights: [Float]? = nil, queryProgramCounts: [Int]? = nil) {
         let d = rows.first?.count ?? 0
         precondition(rows.allSatisfy { $0.count == d }, "TrainingData: rows of different lengths")
-        self.init(features: rows.flatMap { $0 }, featureCount: d, labels: labels, groupSizes: groupSizes, weights: weights)
+        self.init(features: rows.flatMap { $0 }, featureCount: d, labels: labels, groupSizes: groupSizes, weights: weights,
+                  queryProgramCounts: queryProgramCounts)
     }
 
     /// Group sizes from one group id per row (rows of a group must be consecutive).
@@ -61,14 +67,26 @@ public struct TrainingData: Sendable {
         } else if objective != .squaredError {
             throw fail("objective \(objective.rawValue) needs groupSizes")
         }
-        let expected = objective == .packSum ? groupCount : n
-        let what = objective == .packSum ? "groups (one label per program)" : "rows"
+        let expected = objective.labelsPerGroup ? groupCount : n
+        let what = objective.labelsPerGroup ? "groups (one label per program)" : "rows"
         guard labels.count == expected else { throw fail("\(labels.count) labels for \(expected) \(what)") }
         guard labels.allSatisfy(\.isFinite) else { throw fail("labels must be finite") }
+        if let queries = queryProgramCounts {
+            guard queries.allSatisfy({ $0 > 0 }), queries.reduce(0, +) == groupCount else {
+                throw fail("query program counts must be positive and sum to the \(groupCount) programs")
+            }
+        }
         if let w = weights {
             guard w.count == expected else { throw fail("\(w.count) weights for \(expected) \(what)") }
             guard w.allSatisfy({ $0 >= 0 && $0.isFinite }) else { throw fail("weights must be finite and >= 0") }
         }
+    }
+
+    /// The first program of each query, then the program count.
+    var queryOffsets: [Int] {
+        var offsets = [0]
+        for c in queryProgramCounts ?? [groupSizes?.count ?? 0] { offsets.append(offsets[offsets.count - 1] + c) }
+        return offsets
     }
 
     /// Start offset of each group, plus `rowCount` at the end.
