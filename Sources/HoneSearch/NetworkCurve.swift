@@ -18,13 +18,13 @@ public struct NetworkCurve: Sendable {
         var trial = 0
         var start: Double?
         let ordered = records.enumerated().sorted { a, b in
-            let (ta, tb) = (parseTimestamp(a.element.timestamp) ?? 0, parseTimestamp(b.element.timestamp) ?? 0)
+            let (ta, tb) = (timestampSeconds(a.element.timestamp), timestampSeconds(b.element.timestamp))
             return ta != tb ? ta < tb : a.offset < b.offset
         }.map(\.element)
         for r in ordered where r.target == target {
             guard let i = index[r.kernel.key] else { continue }
             trial += 1
-            let time = parseTimestamp(r.timestamp) ?? 0
+            let time = timestampSeconds(r.timestamp)
             if start == nil { start = time }
             if let s = r.seconds { best[i] = min(best[i], s) }
             let total = zip(network.tasks, best).reduce(0.0) { $0 + Double($1.0.count) * $1.1 }
@@ -63,6 +63,9 @@ public struct NetworkCurve: Sendable {
         return out + "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"\(path)\"/>\n"
     }
 }
+
+/// Seconds since 1970 of a record's timestamp (0 when it does not read).
+private func timestampSeconds(_ text: String) -> Double { parseISO8601(text)?.timeIntervalSince1970 ?? 0 }
 
 private func escapeXML(_ text: String) -> String {
     text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")

@@ -90,7 +90,7 @@ public struct NetworkLibrary {
                 + (choice.defaultWon ? ", default schedule" : "") + " */\n"
             header += declarations(cHeader(for: kernel, nest: nest, target: compiler.target, usesOpenMP: parallel)) + "\n"
             if let seconds = choice.seconds, keptSchedule(choice.task)?.schedule != choice.schedule {
-                try writeAtomically(tunedScheduleFile(choice.schedule, seconds: seconds, kernel: choice.task.kernel, target: target),
+                try writeAtomically(TunedScheduleFile(choice.schedule, seconds: seconds, kernel: choice.task.task.identity, target: target).json(),
                                     to: schedulePath(choice.task))
             }
         }
