@@ -41,6 +41,16 @@ test: deps
 	$(SWIFT) build -c debug $(LLVM_FLAGS) --product hone
 	$(SWIFT) test $(LLVM_FLAGS)
 
+# A real Slurm on this machine (not part of `make test`): installs slurm-wlm
+# and munge when missing, starts munged, slurmctld and slurmd as a one-node
+# cluster on loopback, runs Deploy/slurm/tune-network.sbatch on
+# Networks/tiny.network as an array of 2 plus the merge-and-build job,
+# checks the records and the library against the interpreter, stops the
+# daemons. About a minute once hone is built (README "Networks").
+.PHONY: test-slurm
+test-slurm: build
+	SWIFT_TEST_FLAGS="$(LLVM_FLAGS)" Deploy/slurm/test-slurm.sh $(HONE)
+
 # Thousands of random schedules per kernel against the interpreter (make test runs hundreds).
 fuzz-schedules: deps
 	HONE_SCHEDULE_TRIALS=4000 $(SWIFT) test $(LLVM_FLAGS) --filter RandomSchedule

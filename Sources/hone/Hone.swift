@@ -12,7 +12,7 @@ struct HoneCommand: ParsableCommand {
             a loop nest, compiles it with LLVM for the host CPU, runs it, and checks its \
             output against a reference interpreter.
             """,
-        subcommands: [RunCommand.self, IRCommand.self, CompileCommand.self, MeasureCommand.self, TuneCommand.self, RecordsCommand.self, FeaturesCommand.self, WorkerCommand.self])
+        subcommands: [RunCommand.self, IRCommand.self, CompileCommand.self, MeasureCommand.self, TuneCommand.self, TuneNetworkCommand.self, RecordsGroupCommand.self, FeaturesCommand.self, WorkerCommand.self])
 }
 
 /// Prints record-loading warnings on stderr (the first few, then a count).

@@ -4,7 +4,7 @@ import Hone
 
 struct RecordsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "records",
+        commandName: "list",
         abstract: "List the measurements in a records file.",
         discussion: """
             A records file (JSON Lines, written by hone measure) holds one line per measured \

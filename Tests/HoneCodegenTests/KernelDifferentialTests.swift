@@ -7,7 +7,8 @@ import HoneTestSupport
     let expected = ["batch_matmul", "blur3x3", "conv1d", "conv2d", "conv2d_1x1", "conv2d_bias_relu", "depthwise_conv2d",
                     "gemm", "layernorm", "norm", "softmax",
                     "conv2d_general", "conv3d", "grouped_conv2d", "conv2d_transpose", "conv2d_capsule",
-                    "transpose_batch_matmul", "harris"]
+                    "transpose_batch_matmul", "harris",
+                    "conv2d_general_bias_relu", "max_pool2d", "add_relu", "global_avg_pool2d"]
     #expect(Set(expected).isSubset(of: Set(ShippedKernels.names)))
 }
 
@@ -36,6 +37,10 @@ func jitCompiledKernelEqualsTheInterpreter(name: String) throws {
     ("conv2d_general", ["C": 3, "H": 11, "W": 10, "F": 5, "KH": 7, "KW": 7, "S": 2, "P": 3]),
     ("conv2d_general", ["C": 4, "H": 7, "W": 9, "F": 3, "KH": 1, "KW": 1, "S": 2, "P": 0]),
     ("conv2d_general", ["C": 3, "H": 8, "W": 7, "F": 4, "KH": 3, "KW": 3, "S": 1, "P": 1, "D": 2]),
+    ("conv2d_general_bias_relu", ["C": 3, "H": 11, "W": 10, "F": 5, "KH": 7, "KW": 7, "S": 2, "P": 3]),
+    ("conv2d_general_bias_relu", ["C": 4, "H": 9, "W": 7, "F": 3, "S": 2]),
+    ("max_pool2d", ["C": 3, "H": 11, "W": 10, "K": 3, "S": 2, "P": 1]),
+    ("max_pool2d", ["C": 2, "H": 8, "W": 9, "K": 2, "S": 2, "P": 0]),
     ("conv3d", ["C": 2, "DI": 5, "H": 7, "W": 6, "F": 3, "K": 3, "S": 2, "P": 1]),
     ("conv3d", ["C": 3, "DI": 4, "H": 5, "W": 5, "F": 2, "K": 1, "S": 2, "P": 0]),
     ("grouped_conv2d", ["G": 3, "CG": 2, "H": 7, "W": 8, "FG": 3, "S": 2]),
