@@ -133,9 +133,9 @@ public final class RecordsLog {
         var chunks = [LoadedRecords](repeating: LoadedRecords(), count: chunkCount)
         let lineRanges = lines
         chunks.withUnsafeMutableBufferPointer { results in
-            let shared = SharedPointers(base: base, results: results)
-            DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
-                let base = shared.base, lines = lineRanges
+            // Each task reads `base` and writes its own slot of `results`.
+            ParallelRunner(threads: ParallelRunner.coreCount).run(tasks: chunkCount) { c in
+                let lines = lineRanges
                 let from = lines.count * c / chunkCount, to = lines.count * (c + 1) / chunkCount
                 var out = LoadedRecords()
                 var reader = RecordReader()
@@ -154,7 +154,7 @@ public final class RecordsLog {
                         out.warnings.append("\(name):\(index + 1): skipped: \(torn ? "incomplete last line (a torn write?): " : "")\(error)")
                     }
                 }
-                shared.results[c] = out
+                results[c] = out
             }
         }
         var all = LoadedRecords()
@@ -165,10 +165,4 @@ public final class RecordsLog {
         }
         return all
     }
-}
-
-/// The buffers the parallel parse shares: each task reads `base` and writes its own slot of `results`.
-private struct SharedPointers: @unchecked Sendable {
-    let base: UnsafePointer<UInt8>
-    let results: UnsafeMutableBufferPointer<LoadedRecords>
 }

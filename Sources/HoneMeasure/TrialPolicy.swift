@@ -63,6 +63,8 @@ extension TrialPolicy {
     public static let final = TrialPolicy(timing: TimingOptions(warmupRuns: 1, repeats: 5, minRepeatSeconds: 0.1), slowFactor: 100)
 
     /// One run after the verification run: for the default schedule, whose
-    /// order of magnitude is all a tune compares with, however slow it is.
-    public static let singleRun = TrialPolicy(timing: TimingOptions(warmupRuns: 0, repeats: 1, minRepeatSeconds: 0), slowFactor: nil)
+    /// order of magnitude is all a tune compares with, however slow it is
+    /// (gemm 1024^3 runs for seconds: up to 10 minutes are allowed).
+    public static let singleRun = TrialPolicy(timing: TimingOptions(warmupRuns: 0, repeats: 1, minRepeatSeconds: 0), slowFactor: nil,
+                                              runTimeoutFloor: 600)
 }
