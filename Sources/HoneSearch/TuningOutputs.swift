@@ -32,26 +32,19 @@ public struct TuningOutputs: Sendable {
         }
     }
 
-    /// Writes every file; returns whether the object needs an OpenMP runtime at link time.
+    /// Writes every file, each to a temporary name renamed over the old one;
+    /// returns whether the object needs an OpenMP runtime at link time.
     @discardableResult
     public func write(_ outcome: TuningOutcome, task: MeasureTask, target: TargetInfo) throws -> Bool {
         let kernel = task.kernel
-        try write(TunedScheduleFile(outcome.schedule, seconds: outcome.seconds, kernel: task.identity, target: target).json(), to: schedulePath)
+        try writeAtomically(TunedScheduleFile(outcome.schedule, seconds: outcome.seconds, kernel: task.identity, target: target).json(), to: schedulePath)
         let compiler = try Compiler()
         let nest = try lower(kernel, schedule: outcome.schedule)
         try compiler.writeObject(nest, to: objectPath)
         let usesOpenMP = nest.body.containsParallelLoop
-        try write(cHeader(for: kernel, nest: nest, target: compiler.target, usesOpenMP: usesOpenMP), to: headerPath)
+        try writeAtomically(cHeader(for: kernel, nest: nest, target: compiler.target, usesOpenMP: usesOpenMP), to: headerPath)
         let title = "\(task.identity) on \(target.cpu), \(target.threads) thread\(target.threads == 1 ? "" : "s")"
-        try write(TuningCurve(title: title, records: outcome.records, flops: max(KernelCost(kernel).flops, 1)).svg, to: curvePath)
+        try writeAtomically(TuningCurve(title: title, records: outcome.records, flops: max(KernelCost(kernel).flops, 1)).svg, to: curvePath)
         return usesOpenMP
-    }
-
-    private func write(_ text: String, to path: String) throws {
-        do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw HoneError("cannot write \(path): \(error.localizedDescription)")
-        }
     }
 }

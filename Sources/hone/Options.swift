@@ -183,3 +183,25 @@ struct TimeBudget: ExpressibleByArgument {
         seconds = value * scale
     }
 }
+
+/// What the evolutionary search starts from and runs on, for `tune` and `tune-network`.
+struct SearchOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The model the search starts from: pretrained (shipped with Hone), none (random first batches) "
+                               + "or a model file.", valueName: "pretrained|none|file"), transform: ModelSource.init(argument:))
+    var model: ModelSource = .pretrained
+
+    @Option(help: "Population of the evolutionary search.")
+    var population: Int = 512
+
+    @Option(help: ArgumentHelp("Worker processes that compile a batch in parallel; timing is always one candidate at a time "
+                               + "(default: 2 when a second core is idle, else 1).", valueName: "n"))
+    var compileWorkers: Int?
+
+    func validate() throws {
+        guard population >= 8 else { throw ValidationError("--population must be at least 8") }
+        if let compileWorkers, !(1...8).contains(compileWorkers) { throw ValidationError("--compile-workers must be between 1 and 8") }
+    }
+
+    /// The compile workers to start.
+    var workers: Int { compileWorkers ?? WorkerBatchMeasurer.idleCompileWorkers }
+}

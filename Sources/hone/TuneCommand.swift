@@ -44,26 +44,14 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Search strategy: evolutionary (model-guided) or random (the ablation baseline).")
     var strategy: TuningOptions.Strategy = .evolutionary
 
-    @Option(help: ArgumentHelp("The model the search starts from: pretrained (shipped with Hone), none (random first batches) "
-                               + "or a model file.", valueName: "pretrained|none|file"), transform: ModelSource.init(argument:))
-    var model: ModelSource = .pretrained
-
+    @OptionGroup var searchOptions: SearchOptions
     @OptionGroup var batchOptions: BatchOptions
-
-    @Option(help: "Population of the evolutionary search.")
-    var population: Int = 512
 
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var compileLimits: CompileLimitOptions
 
-    @Option(help: ArgumentHelp("Worker processes that compile a batch in parallel; timing is always one candidate at a time "
-                               + "(default: 2 when a second core is idle, else 1).", valueName: "n"))
-    var compileWorkers: Int?
-
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
-        guard population >= 8 else { throw ValidationError("--population must be at least 8") }
-        if let compileWorkers, !(1...8).contains(compileWorkers) { throw ValidationError("--compile-workers must be between 1 and 8") }
     }
 
     func run() throws {
@@ -86,13 +74,13 @@ struct TuneCommand: ParsableCommand {
         options.strategy = strategy
         options.seed = batchOptions.seed
         options.batchSize = batchOptions.batch
-        options.population = population
+        options.population = searchOptions.population
         options.timeBudget = timeBudget?.seconds
         let target = threadOptions.target
         var tuning = KernelTuning(task: task, target: target, options: options, recordsPath: recordsPath,
                                   workerOptions: MeasureOptions(threads: threadOptions.threads, compileTimeout: compileLimits.compileTimeout),
-                                  compileWorkers: compileWorkers ?? WorkerBatchMeasurer.idleCompileWorkers)
-        tuning.model = model
+                                  compileWorkers: searchOptions.workers)
+        tuning.model = searchOptions.model
 
         let stop = StopFlag()
         let source = stopOnInterrupt(stop)
@@ -102,7 +90,7 @@ struct TuneCommand: ParsableCommand {
         var observer = TuningObserver()
         observer.onStart = { sketches, workers in
             print("tuning \(task.identity) on \(target): \(sketches) sketch\(sketches == 1 ? "" : "es"), "
-                  + "\(options.strategy.rawValue) search (model: \(model)), \(trials) trials\(options.timeBudget.map { " or \(formatDuration($0))" } ?? ""), "
+                  + "\(options.strategy.rawValue) search (model: \(searchOptions.model)), \(trials) trials\(options.timeBudget.map { " or \(formatDuration($0))" } ?? ""), "
                   + "\(workers) compile worker\(workers == 1 ? "" : "s"); records: \(recordsPath)")
             fflush(nil)
         }

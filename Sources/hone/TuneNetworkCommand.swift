@@ -53,29 +53,18 @@ struct TuneNetworkCommand: ParsableCommand {
     @Option(help: "Best candidates of each task re-measured with the full protocol at the end (0: none).")
     var finalists: Int = 3
 
-    @Option(help: "Population of each round's evolutionary search.")
-    var population: Int = 512
-
     @Option(help: "Seed of the scheduler and the searches.")
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("The model every task's search starts from: pretrained (shipped with Hone), none, or a model file.",
-                               valueName: "pretrained|none|file"), transform: ModelSource.init(argument:))
-    var model: ModelSource = .pretrained
-
+    @OptionGroup var searchOptions: SearchOptions
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var compileLimits: CompileLimitOptions
-
-    @Option(help: ArgumentHelp("Worker processes that compile a batch in parallel (default: 2 when a second core is idle, else 1).", valueName: "n"))
-    var compileWorkers: Int?
 
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
         guard roundTrials >= 1 else { throw ValidationError("--round-trials must be at least 1") }
-        guard population >= 8 else { throw ValidationError("--population must be at least 8") }
         guard finalists >= 0 else { throw ValidationError("--finalists must not be negative") }
         if buildOnly && shard != nil { throw ValidationError("--build-only builds the whole network: merge the shards' records, then build without --shard") }
-        if let compileWorkers, !(1...8).contains(compileWorkers) { throw ValidationError("--compile-workers must be between 1 and 8") }
     }
 
     func run() throws {
@@ -112,11 +101,11 @@ struct TuneNetworkCommand: ParsableCommand {
             options.seed = seed
             options.tuning.finalists = finalists
             options.tuning.seed = seed
-            options.tuning.population = population
+            options.tuning.population = searchOptions.population
             var tuning = NetworkTuning(network: network, taskIndices: indices, target: target, options: options, recordsPath: recordsPath,
                                        workerOptions: MeasureOptions(threads: threadOptions.threads, compileTimeout: compileLimits.compileTimeout),
-                                       compileWorkers: compileWorkers ?? WorkerBatchMeasurer.idleCompileWorkers)
-            tuning.model = model
+                                       compileWorkers: searchOptions.workers)
+            tuning.model = searchOptions.model
             print("tuning \(network.name) (\(indices.count) task\(indices.count == 1 ? "" : "s")) on \(target): \(trials) trials"
                   + (options.timeBudget.map { " or \(formatDuration($0))" } ?? "") + " in rounds of \(roundTrials), \(scheduler.rawValue) scheduler; records: \(recordsPath)")
             fflush(nil)
