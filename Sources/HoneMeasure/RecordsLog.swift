@@ -6,6 +6,10 @@ public struct LoadedRecords: Sendable {
     public var records: [MeasureRecord]
     /// One per skipped line: "FILE:LINE: skipped: reason".
     public var warnings: [String]
+    /// How much of the file was read: where a reader of appended lines goes on from.
+    public var bytesRead = 0
+    /// The lines in those bytes.
+    public var linesRead = 0
 
     public init(records: [MeasureRecord] = [], warnings: [String] = []) {
         self.records = records
@@ -53,8 +57,11 @@ public final class RecordsLog {
         close(fd)
     }
 
-    public func append(_ records: [MeasureRecord]) throws {
-        guard !records.isEmpty else { return }
+    /// Appends `records`; returns the bytes they occupy in the file (so a
+    /// reader of the same file can tell its own lines from other writers').
+    @discardableResult
+    public func append(_ records: [MeasureRecord]) throws -> Range<Int> {
+        guard !records.isEmpty else { return 0..<0 }
         var text = ""
         for r in records { text += r.jsonLine; text += "\n" }
         let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)  // read: the last byte
@@ -65,9 +72,11 @@ public final class RecordsLog {
         }
         defer { flock(fd, LOCK_UN) }
         var info = stat()
-        if fstat(fd, &info) == 0, info.st_size > 0 {
+        guard fstat(fd, &info) == 0 else { throw HoneError("cannot read records file \(path): \(String(cString: strerror(errno)))") }
+        var start = Int(info.st_size)
+        if start > 0 {
             var last: UInt8 = 0
-            if pread(fd, &last, 1, info.st_size - 1) == 1, last != 10 { text = "\n" + text }
+            if pread(fd, &last, 1, info.st_size - 1) == 1, last != 10 { text = "\n" + text; start += 1 }
         }
         var bytes = Array(text.utf8)
         let count = bytes.count
@@ -83,6 +92,7 @@ public final class RecordsLog {
             }
         }
         guard fsync(fd) == 0 else { throw HoneError("cannot flush records file \(path): \(String(cString: strerror(errno)))") }
+        return start ..< Int(info.st_size) + count
     }
 
     /// Reads every record; a torn or corrupt line is skipped with a warning
@@ -107,7 +117,9 @@ public final class RecordsLog {
                 size += n
             }
         }
-        return bytes.withUnsafeBufferPointer { parse($0.baseAddress!, size: size, name: path) }
+        var loaded = bytes.withUnsafeBufferPointer { parse($0.baseAddress!, size: size, name: path) }
+        loaded.bytesRead = size
+        return loaded
     }
 
     /// Parses records text (JSON Lines). Lines are parsed in parallel.
@@ -158,6 +170,7 @@ public final class RecordsLog {
             }
         }
         var all = LoadedRecords()
+        all.linesRead = lines.count
         all.records.reserveCapacity(lines.count)
         for chunk in chunks {
             all.records += chunk.records

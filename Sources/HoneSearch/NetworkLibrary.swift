@@ -98,7 +98,7 @@ public struct NetworkLibrary {
         let archive = "\(scratch)/lib.a"
         let ar = try runTool("ar", ["rcs", archive] + objects)
         guard ar.status == 0 else { throw HoneError("ar failed: \(ar.output)") }
-        try rename(archive, to: libraryPath)
+        try moveReplacing(archive, to: libraryPath)
         try writeAtomically(header.replacingOccurrences(of: "@OPENMP@", with: usesOpenMP ? " -fopenmp" : ""), to: headerPath)
         try writeAtomically(NetworkCurve(network: network, records: records, target: target).svg, to: curvePath)
         return usesOpenMP
@@ -136,34 +136,10 @@ public struct NetworkLibrary {
     /// The schedule file already in the folder, if it is for this task on this target.
     private func keptSchedule(_ task: NetworkTask) -> (schedule: Schedule, seconds: Double)? {
         let path = schedulePath(task)
-        guard let data = FileManager.default.contents(atPath: path),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let kernel = json["kernel"] as? [String: Any], kernel["name"] as? String == task.kernel.name,
-              let parameters = kernel["parameters"] as? [String: Int],
-              parameters == Dictionary(uniqueKeysWithValues: task.kernel.parameters.map { ($0.name, $0.value) }),
-              let target = json["target"] as? [String: Any], target["cpu"] as? String == self.target.cpu,
-              target["features_hash"] as? String == self.target.featuresHash, target["threads"] as? Int == self.target.threads,
-              let seconds = json["median_s"] as? Double,
-              let schedule = try? Schedule.load(path: path),
-              (try? lower(task.kernel, schedule: schedule)) != nil else { return nil }
-        return (schedule, seconds)
-    }
-}
-
-/// Writes to a temporary file beside `path`, then renames it over `path`.
-func writeAtomically(_ text: String, to path: String) throws {
-    let temporary = "\(path).tmp-\(getpid())"
-    do {
-        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-    } catch {
-        throw HoneError("cannot write \(path): \(error.localizedDescription)")
-    }
-    try rename(temporary, to: path)
-}
-
-private func rename(_ from: String, to path: String) throws {
-    guard Foundation.rename(from, path) == 0 else {
-        throw HoneError("cannot rename \(from) to \(path): \(String(cString: strerror(errno)))")
+        let wanted = TunedScheduleFile(.default, seconds: 0, kernel: task.task.identity, target: target)
+        guard let file = try? TunedScheduleFile.load(path), file.describes(wanted),
+              (try? lower(task.kernel, schedule: file.schedule)) != nil else { return nil }
+        return (file.schedule, file.medianSeconds)
     }
 }
 

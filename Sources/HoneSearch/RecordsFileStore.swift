@@ -3,12 +3,15 @@ import HoneMeasure
 
 /// A records file as the tuning loop's store: read once, on first use; then
 /// appended per batch (flushed to disk before the next batch starts) and
-/// kept in memory, so a tune reads its file once.
+/// kept in memory, so a tune reads its file once. Lines other processes
+/// append meanwhile (a second tune on the same file) are picked up by
+/// `recordsAppendedElsewhere`, which reads only what is new.
 public final class RecordsFileStore: TuningRecordStore {
     public let log: RecordsLog
     /// Lines skipped when reading (torn or corrupt), "FILE:LINE: skipped: reason".
     public private(set) var warnings: [String] = []
     private var loaded: [MeasureRecord]?
+    private var tail: RecordsTail?
 
     public init(path: String) { log = RecordsLog(path: path) }
 
@@ -18,21 +21,29 @@ public final class RecordsFileStore: TuningRecordStore {
 
     public func append(_ records: [MeasureRecord]) throws {
         _ = try all()
-        try log.append(records)
+        tail!.skip(try log.append(records))
         loaded! += records
+    }
+
+    public func recordsAppendedElsewhere(of kernel: KernelIdentity, on target: TargetInfo) throws -> [MeasureRecord] {
+        _ = try all()
+        let new = try tail!.read()
+        warnings += new.warnings
+        loaded! += new.records
+        return new.records.records(of: kernel, on: target)
     }
 
     private func all() throws -> [MeasureRecord] {
         if let loaded { return loaded }
-        var records: [MeasureRecord] = []
+        var file = LoadedRecords()
         if FileManager.default.fileExists(atPath: log.path) {
-            let file = try RecordsLog.load(path: log.path)
+            file = try RecordsLog.load(path: log.path)
             warnings = file.warnings
-            records = file.records
         } else {
             try log.prepare()
         }
-        loaded = records
-        return records
+        loaded = file.records
+        tail = RecordsTail(path: log.path, after: file)
+        return file.records
     }
 }

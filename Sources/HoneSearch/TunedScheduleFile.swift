@@ -71,6 +71,21 @@ public struct TunedScheduleFile: Codable, Hashable, Sendable {
         try schedule.encode(to: encoder)  // the schedule's members beside these
     }
 
+    /// Reads a schedule file written by `json()`.
+    public static func load(_ path: String) throws -> TunedScheduleFile {
+        guard let data = FileManager.default.contents(atPath: path) else { throw HoneError("cannot read \(path)") }
+        do {
+            return try JSONDecoder().decode(TunedScheduleFile.self, from: data)
+        } catch {
+            throw HoneError("\(path): not a tuned schedule file: \(error)")
+        }
+    }
+
+    /// Whether both files are for the same kernel, parameters and target.
+    public func describes(_ other: TunedScheduleFile) -> Bool {
+        kernelName == other.kernelName && parameters == other.parameters && target == other.target
+    }
+
     /// The file's text: pretty, keys sorted, ending with a newline.
     public func json() throws -> String {
         let encoder = JSONEncoder()

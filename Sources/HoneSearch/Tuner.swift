@@ -9,6 +9,13 @@ public protocol TuningRecordStore: AnyObject {
     /// The records of `kernel` on `target`, oldest first (those appended since included).
     func records(of kernel: KernelIdentity, on target: TargetInfo) throws -> [MeasureRecord]
     func append(_ records: [MeasureRecord]) throws
+    /// Records of `kernel` on `target` that other processes appended since
+    /// the last call (tunes sharing a file share what they measure).
+    func recordsAppendedElsewhere(of kernel: KernelIdentity, on target: TargetInfo) throws -> [MeasureRecord]
+}
+
+extension TuningRecordStore {
+    public func recordsAppendedElsewhere(of kernel: KernelIdentity, on target: TargetInfo) throws -> [MeasureRecord] { [] }
 }
 
 /// One measured schedule as the tuner remembers it.
@@ -79,6 +86,12 @@ public final class Tuner {
         var lastSpearman: Double?
         func timeLeft() -> Bool { options.timeBudget.map { Date().timeIntervalSince(start) < $0 } ?? true }
         while trials < options.trials && !stop.isStopped && timeLeft() {
+            let elsewhere = try store.recordsAppendedElsewhere(of: task.identity, on: target)
+            if !elsewhere.isEmpty {
+                for r in elsewhere { adopt(r) }
+                log("\(elsewhere.count) record\(elsewhere.count == 1 ? "" : "s") appended by another run; not measured again")
+                time.training += seconds { retrain() }
+            }
             var batch: [Candidate] = []
             time.searching += seconds { batch = nextBatch(min(options.batchSize, options.trials - trials)) }
             guard !batch.isEmpty else {
@@ -136,24 +149,27 @@ public final class Tuner {
     // MARK: History
 
     private func loadHistory() throws {
-        let records = try store.records(of: task.identity, on: target)
-        let sketchIndex = Dictionary(space.sketches.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for r in records {
-            guard let schedule = try? r.schedule() else {
-                warn("\(r.line.map { "record \($0)" } ?? "a record"): its schedule cannot be read; skipped")
-                continue
-            }
-            var candidate: Candidate?
-            if let trace = r.candidate, let name = trace.sketch, let decisions = trace.decisions, let index = sketchIndex[name] {
-                let c = Candidate(sketch: index, decisions: decisions)
-                if space.isWellFormed(c) && space.schedule(for: c) == schedule { candidate = c }
-            }
-            add(schedule, r, candidate)
-        }
+        for r in try store.records(of: task.identity, on: target) { adopt(r) }
         if !history.isEmpty {
             log("resuming from \(history.count) measured candidate\(history.count == 1 ? "" : "s")"
                 + (bestSeconds.map { ", best \(formatDuration($0))" } ?? ""))
         }
+    }
+
+    /// A record made elsewhere (an earlier run, another process): joins the
+    /// history, with its candidate when the record's trace still replays.
+    private func adopt(_ r: MeasureRecord) {
+        guard let schedule = try? r.schedule() else {
+            warn("\(r.line.map { "record \($0)" } ?? "a record"): its schedule cannot be read; skipped")
+            return
+        }
+        var candidate: Candidate?
+        if let trace = r.candidate, let name = trace.sketch, let decisions = trace.decisions,
+           let index = space.sketches.firstIndex(where: { $0.name == name }) {
+            let c = Candidate(sketch: index, decisions: decisions)
+            if space.isWellFormed(c) && space.schedule(for: c) == schedule { candidate = c }
+        }
+        add(schedule, r, candidate)
     }
 
     private func add(_ schedule: Schedule, _ result: MeasureResult, _ candidate: Candidate?) {

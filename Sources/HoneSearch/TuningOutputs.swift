@@ -32,19 +32,46 @@ public struct TuningOutputs: Sendable {
         }
     }
 
-    /// Writes every file, each to a temporary name renamed over the old one;
-    /// returns whether the object needs an OpenMP runtime at link time.
+    /// What `write` did.
+    public struct Written: Sendable {
+        /// Whether the object needs an OpenMP runtime at link time.
+        public var usesOpenMP: Bool
+        /// The schedule file already held a faster schedule of this kernel on
+        /// this target (another run's, on the same records): it ships instead.
+        public var keptFaster: TunedScheduleFile?
+    }
+
+    /// Writes every file, each to a temporary name renamed over the old one,
+    /// while holding a lock on the schedule's folder: two runs finishing at
+    /// once never mix their files, and a written schedule is never replaced
+    /// by a slower one of the same kernel and target.
     @discardableResult
-    public func write(_ outcome: TuningOutcome, task: MeasureTask, target: TargetInfo) throws -> Bool {
+    public func write(_ outcome: TuningOutcome, task: MeasureTask, target: TargetInfo) throws -> Written {
+        try write(outcome.schedule, seconds: outcome.seconds, records: outcome.records, task: task, target: target)
+    }
+
+    /// Writes the files of `schedule`, measured at `seconds`; `records` draw the curve.
+    @discardableResult
+    public func write(_ schedule: Schedule, seconds: Double, records: [MeasureRecord], task: MeasureTask, target: TargetInfo) throws -> Written {
         let kernel = task.kernel
-        try writeAtomically(TunedScheduleFile(outcome.schedule, seconds: outcome.seconds, kernel: task.identity, target: target).json(), to: schedulePath)
+        let lock = try FolderLock(URL(fileURLWithPath: schedulePath).deletingLastPathComponent().path)
+        defer { lock.unlock() }
+        var shipped = TunedScheduleFile(schedule, seconds: seconds, kernel: task.identity, target: target)
+        var keptFaster: TunedScheduleFile?
+        if let existing = try? TunedScheduleFile.load(schedulePath), existing.describes(shipped),
+           existing.medianSeconds < shipped.medianSeconds, existing.schedule != shipped.schedule {
+            (shipped, keptFaster) = (existing, existing)
+        }
+        let nest = try lower(kernel, schedule: shipped.schedule)
         let compiler = try Compiler()
-        let nest = try lower(kernel, schedule: outcome.schedule)
-        try compiler.writeObject(nest, to: objectPath)
+        let temporaryObject = "\(objectPath).tmp-\(getpid())"
+        try compiler.writeObject(nest, to: temporaryObject)
+        try writeAtomically(shipped.json(), to: schedulePath)
+        try moveReplacing(temporaryObject, to: objectPath)
         let usesOpenMP = nest.body.containsParallelLoop
         try writeAtomically(cHeader(for: kernel, nest: nest, target: compiler.target, usesOpenMP: usesOpenMP), to: headerPath)
         let title = "\(task.identity) on \(target.cpu), \(target.threads) thread\(target.threads == 1 ? "" : "s")"
-        try writeAtomically(TuningCurve(title: title, records: outcome.records, flops: max(KernelCost(kernel).flops, 1)).svg, to: curvePath)
-        return usesOpenMP
+        try writeAtomically(TuningCurve(title: title, records: records, flops: max(KernelCost(kernel).flops, 1)).svg, to: curvePath)
+        return Written(usesOpenMP: usesOpenMP, keptFaster: keptFaster)
     }
 }

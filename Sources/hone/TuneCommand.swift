@@ -105,7 +105,11 @@ struct TuneCommand: ParsableCommand {
         if outcome.defaultWon, let best = outcome.result.best?.seconds {
             print("no candidate beat the default schedule (\(formatDuration(outcome.seconds)) against \(formatDuration(best))); writing the default")
         }
-        let usesOpenMP = try outputs.write(outcome, task: task, target: target)
+        let written = try outputs.write(outcome, task: task, target: target)
+        let usesOpenMP = written.usesOpenMP
+        if let kept = written.keptFaster {
+            print("kept the schedule already in \(outputs.schedulePath): it is faster (\(formatDuration(kept.medianSeconds)), written by another run at \(kept.date))")
+        }
 
         let (t, seconds) = (outcome.result.time, outcome.seconds)
         print("best: \(formatDuration(seconds)), \(String(format: "%.1f", flops / seconds / 1e9)) GFLOP/s"

@@ -74,7 +74,7 @@ private func write(_ lines: [String], to url: URL) throws {
         DispatchQueue.concurrentPerform(iterations: 4) { w in
             let log = RecordsLog(path: paths[w % 2])
             for batch in 0..<10 {
-                try? log.append((0..<3).map { record(w * 100 + batch * 3 + $0) })
+                _ = try? log.append((0..<3).map { record(w * 100 + batch * 3 + $0) })
             }
         }
         let merge = try RecordsMerge.merge(paths: paths)
