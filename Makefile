@@ -104,7 +104,8 @@ bench: bench-tune
 
 # A network end to end (Networks/NET.network): tuned twice, by the gradient
 # task scheduler and by round-robin, each up to NET_TRIALS trials per task
-# on average or NET_TIME_BUDGET seconds, resuming from its records in
+# on average or NET_TIME_BUDGET seconds (rounds of NET_ROUND_TRIALS trials
+# per task's turn), resuming from its records in
 # Benchmarks/results/network-NET/; then every task's default and tuned code
 # timed against oneDNN and OpenBLAS, each timing in a process of its own.
 # Report (estimated end-to-end latency, trials per task, the schedulers'
@@ -114,9 +115,10 @@ NET ?= resnet18
 NET_TRIALS ?= 64
 NET_TIME_BUDGET ?= 1200
 NET_ROUNDS ?= 5
+NET_ROUND_TRIALS ?= 16
 bench-network: bench-build
 	$(BENCH_BIN)/bench-network Networks/$(NET).network --trials-per-task $(NET_TRIALS) --time-budget $(NET_TIME_BUDGET) \
-	  --rounds $(NET_ROUNDS) --threads $(BENCH_THREADS) --hone $(HONE_BIN)
+	  --rounds $(NET_ROUNDS) --round-trials $(NET_ROUND_TRIALS) --threads $(BENCH_THREADS) --hone $(HONE_BIN)
 
 # A smoke run of the whole pipeline: three kernels, small budgets, about 3 minutes.
 bench-quick:

@@ -124,7 +124,11 @@ func networkReport(_ tasks: [TaskResult], _ context: NetworkReportContext) -> St
     out += "\(context.cpu) (LLVM target `\(context.llvmCPU)`), \(context.threads) threads. "
     out += "Load averages: \(context.loadBeforeTuning) before tuning, \(context.loadBefore) before timing, \(context.loadAfter) after. "
     out += String(format: "Other processes used %.0f%% of the CPU time before timing and %.0f%% after. ", context.othersBefore * 100, context.othersAfter * 100)
-    out += String(format: "Tuning took %.0f s, the whole run %.0f s.\n\n", context.tuningSeconds, context.seconds)
+    out += String(format: "Tuning took %.0f s, the whole run %.0f s.", context.tuningSeconds, context.seconds)
+    let disturbed = tasks.reduce(0) { $0 + $1.timings.disturbedRounds }, rounds = tasks.reduce(0) { $0 + $1.timings.roundCount }
+    out += String(format: " %d of %d rounds were disturbed (others above %.0f%% of the CPU time).", disturbed, rounds, context.plan.disturbedShare * 100)
+    if disturbed * 2 > rounds { out += " **The machine was busy: treat these times as noise.**" }
+    out += "\n\n"
     if !net.summary.isEmpty { out += net.summary.split(separator: "\n").map { "> " + $0 }.joined(separator: "\n") + "\n\n" }
     out += "Each scheduler tuned the network from its own records file (resumed) up to \(context.trialsPerTask) trials per task on average "
     out += "(\(context.trialsPerTask * net.tasks.count) in all) or \(Int(context.timeBudget)) s. Every contender was then timed alternately, "

@@ -32,7 +32,7 @@ struct SchedulerRun {
     /// Tops the records up to `total` trials with `hone tune-network`
     /// (resuming from them), or only rebuilds the library when they hold
     /// enough; the tool's progress goes to this process's output.
-    func tune(hone: String, network: Network, total: Int, timeBudget: Double, threads: Int, seed: Int, target: TargetInfo) throws {
+    func tune(hone: String, network: Network, total: Int, timeBudget: Double, threads: Int, seed: Int, roundTrials: Int, target: TargetInfo) throws {
         let have = try taskRecords(network, target: target).count
         var arguments = [network.path, "--records", records, "-o", folder, "--scheduler", scheduler, "--threads", String(threads), "--seed", String(seed)]
         if have >= total {
@@ -40,7 +40,7 @@ struct SchedulerRun {
             arguments += ["--build-only"]
         } else {
             print("[\(scheduler)] \(have) trials in the records; tuning \(total - have) more (or \(Int(timeBudget)) s)")
-            arguments += ["--trials", String(total - have), "--time-budget", String(Int(timeBudget))]
+            arguments += ["--trials", String(total - have), "--time-budget", String(Int(timeBudget)), "--round-trials", String(roundTrials)]
         }
         print("[\(scheduler)] \(hone) tune-network " + arguments.joined(separator: " "))
         let process = Process()

@@ -9,7 +9,7 @@
 //
 //   bench-network NETWORK [--trials-per-task N] [--time-budget S] [--rounds R]
 //                 [--threads T] [--min-ms MS] [--results DIR] [--hone PATH]
-//                 [--contenders isolated|shared] [--no-tune]
+//                 [--contenders isolated|shared] [--no-tune] [--round-trials N]
 //
 // `make bench-network NET=resnet18` runs it.
 import BenchSuite
@@ -31,12 +31,14 @@ struct Options {
     var isolated = true
     var tune = true
     var seed = 1
+    /// Trials per round of `hone tune-network` (one task's turn).
+    var roundTrials = 16
     /// Set in a child that times one contender of one task.
     var timeOne: (task: String, contender: String)?
 
     static let usage = """
         usage: bench-network NETWORK [--trials-per-task N] [--time-budget SECONDS] [--rounds R] [--threads T] [--min-ms MS]
-                             [--results DIR] [--hone PATH] [--contenders isolated|shared] [--no-tune] [--seed S]
+                             [--results DIR] [--hone PATH] [--contenders isolated|shared] [--no-tune] [--seed S] [--round-trials N]
         """
 
     init(_ arguments: [String]) throws {
@@ -63,6 +65,7 @@ struct Options {
             case "--results": results = URL(fileURLWithPath: try value())
             case "--hone": hone = URL(fileURLWithPath: try value()).path
             case "--seed": seed = try number()
+            case "--round-trials": roundTrials = try number()
             case "--no-tune": tune = false
             case "--contenders":
                 let mode = try value()
@@ -133,7 +136,7 @@ do {
     if options.tune {
         for run in runs {
             try run.tune(hone: options.hone, network: network, total: total, timeBudget: options.timeBudget, threads: options.threads,
-                         seed: options.seed, target: target)
+                         seed: options.seed, roundTrials: options.roundTrials, target: target)
         }
     }
     let tuningSeconds = Date().timeIntervalSince(started)
