@@ -25,6 +25,8 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
     public let task: MeasureTask
     /// Called after every candidate (for live progress).
     public var onResult: ((MeasureResult) -> Void)?
+    /// Compile seconds of the task's compiled candidates, which the policy's compile limit is relative to.
+    private var compileTimes: [Double] = []
 
     public init(workers: [WorkerMeasurer], task: MeasureTask) {
         precondition(!workers.isEmpty, "WorkerBatchMeasurer needs a worker")
@@ -41,11 +43,15 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
         func keep(_ result: MeasureResult) {
             results.append(result)
             if let s = result.seconds { best = min(best ?? .infinity, s) }
+            if result.phases.compiling > 0 && result.error.map({ $0.kind != .compileError && $0.kind != .compileTimeout }) ?? true {
+                compileTimes.append(result.phases.compiling)
+            }
             onResult?(result)
         }
+        var typicalCompile: Double? { median(compileTimes) }
         guard workers.count > 1, inputs.count > 1 else {
             for input in inputs {
-                guard !mustStop(), let result = workers[0].measure(input, policy: policy, best: best) else { break }
+                guard !mustStop(), let result = workers[0].measure(input, policy: policy, best: best, typicalCompile: typicalCompile) else { break }
                 keep(result)
             }
             return results
@@ -53,10 +59,11 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
         let prepared = ResultSlots<Result<WorkerMeasurer.Prepared, MeasureFailure>?>(count: inputs.count)
         // Each worker is driven by one task only.
         let workers = self.workers
+        let typical = typicalCompile
         ParallelRunner(threads: workers.count).run(tasks: workers.count) { w in
             for i in stride(from: w, to: inputs.count, by: workers.count) {
                 if workers[w].stopFlag.isStopped || (deadline.map { Date() >= $0 } ?? false) { break }
-                guard let outcome = workers[w].prepare(inputs[i], policy: policy) else { break }
+                guard let outcome = workers[w].prepare(inputs[i], policy: policy, typicalCompile: typical) else { break }
                 prepared[i] = outcome
             }
         }
@@ -72,6 +79,14 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
         }
         return results
     }
+}
+
+/// The middle value (the mean of the two middle ones), nil for none.
+func median(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let sorted = values.sorted()
+    let mid = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 extension WorkerBatchMeasurer {

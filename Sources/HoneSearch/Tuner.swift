@@ -55,7 +55,11 @@ public final class Tuner {
         self.store = store
         self.model = model
         self.options = options
-        searchPolicy = options.searchPolicy ?? .search(space.kernel, threads: target.threads)
+        searchPolicy = options.searchPolicy ?? {
+            var policy = TrialPolicy.search(space.kernel, threads: target.threads, budget: options.timeBudget)
+            policy.pipeline = options.searchPipeline
+            return policy
+        }()
         features = FeatureCache(kernel: space.kernel, maxCodeSize: options.maxCodeSize)
         rng = SplitMix64(seed: options.seed)
     }
