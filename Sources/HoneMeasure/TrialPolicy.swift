@@ -8,8 +8,8 @@ import HoneIR
 ///
 /// Every slow and timeout rule of a trial lives here:
 /// - a first run slower than `slowFactor` x the best median so far, or than
-///   `slowLimit`, is given up at once (never below `slowLimitFloor`, which
-///   covers cold caches and thread start-up);
+///   `slowLimit` while no best is known, is given up at once (never below
+///   `slowLimitFloor`, which covers cold caches and thread start-up);
 /// - a first run slower than `contenderFactor` x the best is timed with one
 ///   batch instead of `timing.repeats`: it cannot win, and the model only
 ///   needs its order of magnitude;
@@ -25,7 +25,9 @@ public struct TrialPolicy: Hashable, Sendable {
     public var timing: TimingOptions
     /// Relative to the best median so far; nil: never given up for being slow relative to others.
     public var slowFactor: Double?
-    /// Seconds; nil: no absolute limit.
+    /// Seconds, while no best is known (after that, `slowFactor` rules: a
+    /// loaded machine may make every candidate slower than any fixed
+    /// limit); nil: no absolute limit.
     public var slowLimit: Double?
     /// Seconds always allowed for the run phase (verification run, timing protocol, checks).
     public var runTimeoutFloor: Double
@@ -61,9 +63,8 @@ public struct TrialPolicy: Hashable, Sendable {
 
     /// A first run longer than this ends the trial as too slow (nil: none does).
     public func firstRunLimit(best: Double?) -> Double? {
-        var limit = slowLimit
-        if let slowFactor, let best { limit = min(limit ?? .infinity, max(slowFactor * best, slowLimitFloor)) }
-        return limit
+        guard let best else { return slowLimit }
+        return slowFactor.map { max($0 * best, slowLimitFloor) }
     }
 
     /// Seconds a first run may go on before it is abandoned (nil: up to the run timeout).
@@ -99,8 +100,9 @@ public struct TrialPolicy: Hashable, Sendable {
 extension TrialPolicy {
     /// A search's trial: three short batches (one for a candidate 2x slower
     /// than the best so far), and a candidate 10x slower than the best so
-    /// far, or slower than the kernel's work at 1 GFLOP/s per thread (0.2
-    /// GB/s for kernels that mostly move data, at least 50 ms), is given up
+    /// far, or before any best, slower than the kernel's work at 1 GFLOP/s
+    /// per thread (0.2 GB/s for kernels that mostly move data, at least 50
+    /// ms), is given up
     /// after its first run (abandoned when that run goes on past twice the
     /// limit): random candidates of a large kernel can be thousands of times
     /// slower than the best. A compile 10x the task's

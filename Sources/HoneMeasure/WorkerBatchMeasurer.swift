@@ -27,6 +27,11 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
     public var onResult: ((MeasureResult) -> Void)?
     /// Compile seconds of the task's compiled candidates, which the policy's compile limit is relative to.
     private var compileTimes: [Double] = []
+    /// The fastest first run of a candidate given up as too slow: the best the
+    /// slow rules are relative to while no candidate was timed, so that a
+    /// loaded machine, on which every candidate misses the policy's absolute
+    /// limit, still gets one timed.
+    private var fastestGivenUp: Double?
 
     public init(workers: [WorkerMeasurer], task: MeasureTask) {
         precondition(!workers.isEmpty, "WorkerBatchMeasurer needs a worker")
@@ -43,6 +48,9 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
         func keep(_ result: MeasureResult) {
             results.append(result)
             if let s = result.seconds { best = min(best ?? .infinity, s) }
+            if result.error?.kind == .runTimeout && result.phases.running > 0 {
+                fastestGivenUp = min(fastestGivenUp ?? .infinity, result.phases.running)
+            }
             if result.phases.compiling > 0 && result.error.map({ $0.kind != .compileError && $0.kind != .compileTimeout }) ?? true {
                 compileTimes.append(result.phases.compiling)
             }
@@ -51,7 +59,8 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
         var typicalCompile: Double? { median(compileTimes) }
         guard workers.count > 1, inputs.count > 1 else {
             for input in inputs {
-                guard !mustStop(), let result = workers[0].measure(input, policy: policy, best: best, typicalCompile: typicalCompile) else { break }
+                guard !mustStop(), let result = workers[0].measure(input, policy: policy, best: best ?? fastestGivenUp,
+                                                                    typicalCompile: typicalCompile) else { break }
                 keep(result)
             }
             return results
@@ -71,7 +80,9 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
             guard !mustStop(), let slot = prepared[i], let outcome = slot else { break }
             switch outcome {
             case .success(let kept):
-                guard let result = workers[i % workers.count].measure(prepared: kept, policy: policy, best: best) else { return results }
+                guard let result = workers[i % workers.count].measure(prepared: kept, policy: policy, best: best ?? fastestGivenUp) else {
+                    return results
+                }
                 keep(result)
             case .failure(let failure):
                 keep(failure.result)
