@@ -13,7 +13,7 @@ public struct TrialRequest: Hashable, Sendable, Codable {
     public var threads: Int?
     /// Give up (run_timeout) when the verification run alone takes longer (seconds).
     public var slowLimit: Double?
-    /// Time with a single batch when the verification run takes longer (seconds).
+    /// When the verification run takes longer (seconds), it is the timing if it lasted a batch, else one batch is.
     public var singleBatchLimit: Double?
     /// nil: `.o3`.
     public var pipeline: CompilePipeline?
@@ -255,7 +255,13 @@ public final class CandidateRunner {
         }
 
         var options = request.timing
-        if let limit = request.singleBatchLimit, firstRun > limit { options.repeats = 1 }
+        if let limit = request.singleBatchLimit, firstRun > limit {
+            // It cannot win: the verification run is its time when it lasted a batch, else one batch is.
+            if firstRun >= options.minRepeatSeconds && options.warmupRuns == 0 && !options.flushCache {
+                return (.success(Timing(samples: [firstRun], number: 1)), maxAbsError)
+            }
+            options.repeats = 1
+        }
         start = now()
         let timing = measure(options, firstRun: firstRun) { compiled.run(pointers) }
         phases.running += now() - start

@@ -10,9 +10,10 @@ import HoneIR
 /// - a first run slower than `slowFactor` x the best median so far, or than
 ///   `slowLimit` while no best is known, is given up at once (never below
 ///   `slowLimitFloor`, which covers cold caches and thread start-up);
-/// - a first run slower than `contenderFactor` x the best is timed with one
-///   batch instead of `timing.repeats`: it cannot win, and the model only
-///   needs its order of magnitude;
+/// - a first run slower than `contenderFactor` x the best is its own time
+///   when it lasted a batch, else timed with one batch instead of
+///   `timing.repeats`: it cannot win, and the model only needs its order of
+///   magnitude;
 /// - a first run still going after `abandonFactor` x its limit is abandoned
 ///   (the worker killed) rather than waited for: a worker start costs less
 ///   than the rest of a run that can only be given up;

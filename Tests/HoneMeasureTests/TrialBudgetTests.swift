@@ -11,7 +11,7 @@ private let tiled = Schedule([
 
 /// What the search's budget rules do to real trials in a worker.
 @Suite struct TrialBudgetTests {
-    @Test func aClearlySlowCandidateIsTimedWithOneBatchAndStillChecked() throws {
+    @Test func aClearlySlowCandidateIsTimedByItsCheckRunOrOneBatchAndStillChecked() throws {
         let runner = try CandidateRunner()
         let spec = KernelSpec(source: smallGemmSource)
         let timing = TimingOptions(warmupRuns: 0, repeats: 3, minRepeatSeconds: 0.001)
@@ -21,6 +21,12 @@ private let tiled = Schedule([
         #expect(slow.timing?.samples.count == 1, "\(String(describing: slow.error))")
         let wrong = runner.run(TrialRequest(id: 3, kernel: spec, seed: 2, schedule: tiled, timing: timing, singleBatchLimit: 0, fault: .wrongAnswer))
         #expect(wrong.error?.kind == .wrongAnswer, "one batch or three, every candidate is verified")
+        // A verification run that lasted a batch (any run does, with batches of 0 s) is the slow candidate's time.
+        let long = TimingOptions(warmupRuns: 0, repeats: 3, minRepeatSeconds: 0)
+        let timedByItsCheck = runner.run(TrialRequest(id: 4, kernel: spec, seed: 2, schedule: tiled, timing: long, singleBatchLimit: 0))
+        #expect(timedByItsCheck.timing?.samples.count == 1 && timedByItsCheck.timing?.number == 1, "\(String(describing: timedByItsCheck.error))")
+        let wrongAndLong = runner.run(TrialRequest(id: 5, kernel: spec, seed: 2, schedule: tiled, timing: long, singleBatchLimit: 0, fault: .wrongAnswer))
+        #expect(wrongAndLong.error?.kind == .wrongAnswer)
     }
 
     @Test(arguments: CompilePipeline.allCases)
