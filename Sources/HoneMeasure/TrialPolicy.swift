@@ -8,8 +8,10 @@ import HoneIR
 ///
 /// Every slow and timeout rule of a trial lives here:
 /// - a first run slower than `slowFactor` x the best median so far, or than
-///   `slowLimit` while no best is known, is given up at once (never below
-///   `slowLimitFloor`, which covers cold caches and thread start-up);
+///   `slowLimit` (raised to the best when the best is slower: on a loaded
+///   machine every candidate may miss a fixed limit), is given up at once
+///   (never below `slowLimitFloor`, which covers cold caches and thread
+///   start-up);
 /// - a first run slower than `contenderFactor` x the best is its own time
 ///   when it lasted a batch, else timed with one batch instead of
 ///   `timing.repeats`: it cannot win, and the model only needs its order of
@@ -26,9 +28,7 @@ public struct TrialPolicy: Hashable, Sendable {
     public var timing: TimingOptions
     /// Relative to the best median so far; nil: never given up for being slow relative to others.
     public var slowFactor: Double?
-    /// Seconds, while no best is known (after that, `slowFactor` rules: a
-    /// loaded machine may make every candidate slower than any fixed
-    /// limit); nil: no absolute limit.
+    /// Seconds, raised to the best so far when that is slower; nil: no absolute limit.
     public var slowLimit: Double?
     /// Seconds always allowed for the run phase (verification run, timing protocol, checks).
     public var runTimeoutFloor: Double
@@ -65,7 +65,9 @@ public struct TrialPolicy: Hashable, Sendable {
     /// A first run longer than this ends the trial as too slow (nil: none does).
     public func firstRunLimit(best: Double?) -> Double? {
         guard let best else { return slowLimit }
-        return slowFactor.map { max($0 * best, slowLimitFloor) }
+        var limit = slowFactor.map { max($0 * best, slowLimitFloor) } ?? .infinity
+        if let slowLimit { limit = min(limit, max(slowLimit, best)) }
+        return limit.isFinite ? limit : nil
     }
 
     /// Seconds a first run may go on before it is abandoned (nil: up to the run timeout).
@@ -101,9 +103,9 @@ public struct TrialPolicy: Hashable, Sendable {
 extension TrialPolicy {
     /// A search's trial: three short batches (one for a candidate 2x slower
     /// than the best so far), and a candidate 10x slower than the best so
-    /// far, or before any best, slower than the kernel's work at 1 GFLOP/s
-    /// per thread (0.2 GB/s for kernels that mostly move data, at least 50
-    /// ms), is given up
+    /// far, or than the kernel's work at 1 GFLOP/s per thread (0.2 GB/s for
+    /// kernels that mostly move data, at least 50 ms; the best so far when
+    /// that is slower), is given up
     /// after its first run (abandoned when that run goes on past twice the
     /// limit): random candidates of a large kernel can be thousands of times
     /// slower than the best. A compile 10x the task's

@@ -3,12 +3,14 @@ import Hone
 
 /// The slow and timeout rules of a trial, all in `TrialPolicy`.
 @Suite struct TrialPolicyTests {
-    @Test func theFirstRunLimitIsAbsoluteBeforeAnyBestAndRelativeAfter() {
+    @Test func theFirstRunLimitIsTheTighterOfTheRelativeAndAbsoluteLimits() {
         let policy = TrialPolicy(timing: TimingOptions(), slowFactor: 10, slowLimit: 0.5, slowLimitFloor: 0.05)
         #expect(policy.firstRunLimit(best: nil) == 0.5)
         #expect(policy.firstRunLimit(best: 0.01) == 0.1)
-        // A best slower than the absolute limit (a loaded machine): relative to what the machine does now.
-        #expect(policy.firstRunLimit(best: 1) == 10)
+        #expect(policy.firstRunLimit(best: 0.3) == 0.5)
+        // A best slower than the absolute limit (a loaded machine, or only the default schedule timed):
+        // what is faster than the best can still win.
+        #expect(policy.firstRunLimit(best: 1) == 1)
         // Never below the floor: a fast best does not make cold first runs "too slow".
         #expect(policy.firstRunLimit(best: 1e-6) == 0.05)
         #expect(TrialPolicy.singleRun.firstRunLimit(best: 1e-6) == nil)
