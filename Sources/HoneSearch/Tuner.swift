@@ -62,7 +62,11 @@ public final class Tuner {
         self.store = store
         self.model = model
         self.options = options
-        searchPolicy = options.searchPolicy ?? .search(space.kernel, threads: target.threads)
+        searchPolicy = options.searchPolicy ?? {
+            var policy = TrialPolicy.search(space.kernel, threads: target.threads, budget: options.timeBudget)
+            policy.pipeline = options.searchPipeline
+            return policy
+        }()
         features = FeatureCache(kernel: space.kernel, maxCodeSize: options.maxCodeSize)
         rng = SplitMix64(seed: options.seed)
     }
@@ -195,10 +199,12 @@ public final class Tuner {
                              timing: Timing(samples: [best.seconds!], number: 1), error: nil)
     }
 
-    /// The fastest distinct schedules measured so far.
+    /// The fastest distinct schedules measured so far, within 2x of the best
+    /// (a slower one cannot win: re-measuring it only spends the budget).
     private var finalists: [Schedule] {
         var seen = Set<Schedule>()
-        return history.filter { $0.seconds != nil }.sorted { $0.seconds! < $1.seconds! }.map(\.schedule)
+        let best = bestSeconds ?? .infinity
+        return history.filter { $0.seconds.map { $0 <= 2 * best } ?? false }.sorted { $0.seconds! < $1.seconds! }.map(\.schedule)
             .filter { seen.insert($0).inserted }.prefix(options.finalists).map { $0 }
     }
 
