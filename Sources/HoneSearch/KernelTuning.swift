@@ -65,7 +65,7 @@ public struct KernelTuning {
         measurer.onResult = observer.onCandidate
         let store = RecordsFileStore(path: recordsPath)
         let model = TreeCostModel(seed: options.seed, threads: target.threads)
-        if options.strategy == .evolutionary {
+        if options.strategy.usesModel {
             let (prior, warning) = PretrainedModel.load(self.model)
             model.prior = prior
             if let warning { observer.onLog?("warning: \(warning)") }
