@@ -167,6 +167,11 @@ struct Simplifier {
                 if let range = context.interval(of: remainder.expression), range.lo >= 0, range.hi < d {
                     return op == .div ? quotient.expression : remainder.expression
                 }
+                if let (aligned, offset) = carryFreeSplit(form, d) {
+                    let alignedResult = simplifyIndex(op, aligned, b)
+                    if op == .div { return alignedResult }
+                    return AffineForm(.binary(.add, alignedResult, offset), atoms: .indexExpressions)?.expression ?? .binary(op, a, b)
+                }
             }
             if let range = context.interval(of: a) {
                 let (ql, qh) = (Interval.floorDiv(range.lo, d), Interval.floorDiv(range.hi, d))
@@ -196,5 +201,25 @@ struct Simplifier {
         default:
             return .binary(op, a, b)
         }
+    }
+
+    /// `a = A + B` where A is known modulo a divisor g of d (A ≡ r mod g)
+    /// and B's range lies in [-r, g - r): adding B never carries A across a
+    /// multiple of d, so `a / d = A / d` and `a % d = A % d + B`. A grouped
+    /// convolution's channel tile reads `(origin + f) / FG` with the origin
+    /// a multiple of the tile and f inside it: one group per tile, a value
+    /// uniform across the tile's vector lanes instead of a gather.
+    private func carryFreeSplit(_ form: AffineForm, _ d: Int64) -> (aligned: Expr, offset: Expr)? {
+        var aligned = AffineForm(constant: form.constant), offset = AffineForm()
+        for term in form.terms {
+            let known = alignment(of: term.atom, alignments) * .exactly(term.coefficient)
+            if known.modulus == 0 || greatestCommonDivisor(known.modulus, d) > 1 { aligned.terms.append(term) } else { offset.terms.append(term) }
+        }
+        guard !offset.terms.isEmpty, !aligned.terms.isEmpty, let range = context.interval(of: offset.expression) else { return nil }
+        let known = alignment(of: aligned.expression, alignments)
+        let g = known.modulus == 0 ? d : greatestCommonDivisor(known.modulus, d)
+        let r = Interval.floorMod(known.remainder, g)
+        guard g > 1, range.lo + r >= 0, range.hi + r < g else { return nil }
+        return (aligned.expression, offset.expression)
     }
 }

@@ -90,12 +90,28 @@ enum SketchRules {
 
     // MARK: Analyses of the kernel as written
 
-    /// The spatial index variables (extent > 1) that the load does not use.
+    /// The spatial index variables (extent > 1) that the load does not use,
+    /// or uses only through a remainder by a constant: `(y + P) % S` takes S
+    /// values whatever y is, so the operand is reused along y (a transposed
+    /// convolution's window taps).
     static func missingSpatial(_ load: [Expr], _ stage: Stage, _ kernel: Kernel) -> [String] {
         let shape = kernel.tensor(named: stage.name)!.shape
         var used = Set<String>()
-        for index in load { index.forEachNode { if case .variable(let name, _) = $0 { used.insert(name) } } }
+        for index in load { collectVariables(index, outsideRemainders: &used) }
         return zip(stage.indexVariables, shape).filter { $1 > 1 && !used.contains($0) }.map(\.0)
+    }
+
+    private static func collectVariables(_ e: Expr, outsideRemainders used: inout Set<String>) {
+        switch e {
+        case .int, .float: break
+        case .variable(let name, _): used.insert(name)
+        case .binary(.mod, _, .int): break
+        case .binary(_, let a, let b): [a, b].forEach { collectVariables($0, outsideRemainders: &used) }
+        case .unary(_, let a), .cast(_, let a): collectVariables(a, outsideRemainders: &used)
+        case .select(let c, let a, let b): [c, a, b].forEach { collectVariables($0, outsideRemainders: &used) }
+        case .call(_, let arguments): arguments.forEach { collectVariables($0, outsideRemainders: &used) }
+        case .load(_, let indices, _): indices.forEach { collectVariables($0, outsideRemainders: &used) }
+        }
     }
 
     /// Ansor's rule: a reduction that reads a tensor missing one of its spatial loops reuses data.

@@ -58,3 +58,40 @@ func windowParametersCompileToWhatTheInterpreterComputes(name: String, overrides
     let verification = try verify(buffers, mode: .full)
     #expect(verification.comparison.passed && verification.isComplete, "\(name) \(overrides): \(verification.comparison)")
 }
+
+/// The transposed convolution as it was first written here (and as
+/// frameworks define it): a direct convolution of the input dilated by S
+/// and padded by K - 1 - P, with the window flipped. The shipped sub-pixel
+/// form must compute the same, whether S divides K or not.
+private let transposedByDilation = """
+    kernel conv2d_transpose
+    param N = 1, C = 16, H = 8, W = 8, F = 16, K = 4, S = 2, P = 1
+    input  X: f32[N, C, H, W]
+    input  Wt: f32[C, F, K, K]
+    stage  dilated: f32[N, C, (H - 1) * S + 2 * K - 1 - 2 * P, (W - 1) * S + 2 * K - 1 - 2 * P]
+    output Y: f32[N, F, (H - 1) * S + K - 2 * P, (W - 1) * S + K - 2 * P]
+    dilated[n, c, h, w] = select(h >= K - 1 - P && h <= K - 1 - P + (H - 1) * S && (h - (K - 1 - P)) % S == 0 &&
+                                 w >= K - 1 - P && w <= K - 1 - P + (W - 1) * S && (w - (K - 1 - P)) % S == 0,
+                                 X[n, c, (h - (K - 1 - P)) / S, (w - (K - 1 - P)) / S], 0.0)
+    Y[n, f, y, x] = sum(c < C, r < K, s < K) dilated[n, c, y + r, x + s] * Wt[c, f, K - 1 - r, K - 1 - s]
+    """
+
+@Test(arguments: [
+    ["C": 3, "H": 4, "W": 3, "F": 5, "K": 4, "S": 2, "P": 1],
+    ["C": 2, "H": 3, "W": 4, "F": 3, "K": 3, "S": 3, "P": 2],
+    ["C": 2, "H": 5, "W": 4, "F": 2, "K": 3, "S": 2, "P": 1],
+    ["C": 2, "H": 4, "W": 3, "F": 3, "K": 5, "S": 3, "P": 0],
+    ["C": 2, "H": 3, "W": 3, "F": 2, "K": 2, "S": 3, "P": 1],
+    ["C": 3, "H": 4, "W": 5, "F": 2, "K": 3, "S": 1, "P": 1],
+])
+func theSubPixelTransposedConvolutionIsTheDilatedOne(overrides: [String: Int]) throws {
+    let shipped = try Kernel.load(path: ShippedKernels.path("conv2d_transpose"), overrides: overrides)
+    let dilated = try elaborate(try parseKernel(transposedByDilation, file: "dilation.hone"), overrides: overrides)
+    #expect(shipped.output.shape == dilated.output.shape)
+    var rng = SplitMix64(seed: 5)
+    var inputs: [String: [Double]] = [:]
+    for input in shipped.inputs { inputs[input.name] = (0..<input.elementCount).map { _ in Double(rng.next(below: 2001)) / 1000 - 1 } }
+    let expected = try Interpreter.evaluate(dilated, inputs: inputs)
+    let computed = try Interpreter.evaluate(shipped, inputs: inputs)
+    #expect(zip(expected, computed).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($0)) }, "\(overrides)")
+}

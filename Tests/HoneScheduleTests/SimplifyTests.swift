@@ -58,10 +58,10 @@ import Testing
     let t = Expr.indexVar("t"), f = Expr.indexVar("f"), origin = Expr.indexVar("origin")
 
     /// `let origin = t / 56 * 16` around a loop of f over 0..<lanes storing `value`.
-    func simplified(_ value: (Expr) -> [Expr], lanes: Int = 16, originValue: Expr? = nil) -> [Expr] {
+    func simplified(_ value: (Expr) -> [Expr], lanes: Int = 16, originValue: Expr? = nil, tiles: Int = 224) -> [Expr] {
         let bound = originValue ?? .binary(.mul, .binary(.div, t, .index(56)), .index(16))
         let store = Stmt.store("A", value(origin), .float(0, .f32))
-        let nest = Stmt.loop(Loop("t", extent: .index(224), body: .letStmt("origin", bound,
+        let nest = Stmt.loop(Loop("t", extent: .index(tiles), body: .letStmt("origin", bound,
             .loop(Loop("f", extent: .index(lanes), kind: .vectorized, body: store)))))
         guard case .loop(let outer) = simplify(nest), case .letStmt(_, _, .loop(let inner)) = outer.body,
               case .store(_, let indices, _) = inner.body else { Issue.record("unexpected nest \(simplify(nest))"); return [] }
@@ -88,6 +88,26 @@ import Testing
         let indices = simplified({ [index($0)] }, lanes: lanes,
                                  originValue: .binary(.mul, .binary(.div, .indexVar("t"), .index(56)), .index(multiple)))
         #expect(indices == [index(.indexVar("origin"))])
+    }
+
+    /// A grouped convolution's channel tile: `(origin + f) / 64` with the
+    /// origin a multiple of 16 (up to 624) and f in 0..<16 never crosses a
+    /// group of 64, so it is `origin / 64`, the same in every lane, and the
+    /// remainder is `origin % 64 + f`.
+    @Test func aTileInsideOneGroupReadsOneGroup() {
+        let sum = { (o: Expr) in Expr.binary(.add, o, self.f) }
+        let indices = simplified({ [.binary(.div, sum($0), .index(64)), .binary(.mod, sum($0), .index(64))] }, tiles: 2240)
+        #expect(indices == [.binary(.div, origin, .index(64)), .binary(.add, .binary(.mod, origin, .index(64)), f)])
+    }
+
+    /// An origin 4 past a multiple of 16 leaves room for 12 lanes, not 13;
+    /// an origin that is a multiple of 8 only, for none of 16.
+    @Test(arguments: [(16, 4, 12, true), (16, 4, 13, false), (8, 0, 16, false), (32, 0, 32, true)])
+    func aTileCrossesNoGroupOnlyWhenProved(multiple: Int, offset: Int, lanes: Int, folds: Bool) {
+        let index = { (o: Expr) in Expr.binary(.div, .binary(.add, o, .indexVar("f")), .index(64)) }
+        let origin = Expr.binary(.add, .binary(.mul, .binary(.div, t, .index(56)), .index(multiple)), .index(offset))
+        let indices = simplified({ [index($0)] }, lanes: lanes, originValue: origin, tiles: 2240)
+        #expect(indices == [folds ? .binary(.div, self.origin, .index(64)) : index(self.origin)])
     }
 
     @Test(arguments: [

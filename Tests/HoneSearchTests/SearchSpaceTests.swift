@@ -35,6 +35,15 @@ import HoneTestSupport
         #expect(names.contains("Y: cache_write, vector x"), "\(names)")
     }
 
+    /// The sub-pixel transposed convolution reads its weights at
+    /// `(y + P) % S + S·r`: only S rows whatever y is, so they are reused
+    /// along y and x and packed for a tile along the filters.
+    @Test func transposedConvolutionsCanVectorizeOutputChannels() throws {
+        let conv = try ShippedKernels.load("conv2d_transpose", ["C": 8, "H": 4, "W": 4, "F": 16])
+        let names = SearchSpace(kernel: conv, vectorLanes: 8).sketches.map(\.name)
+        #expect(names.contains("Y: cache_write, vector f, pack Wt[1]"), "\(names)")
+    }
+
     @Test func replayingDecisionsGivesTheSameSteps() throws {
         let kernel = try ShippedKernels.small("conv2d_bias_relu", variant: 2)
         let space = SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2)
