@@ -90,9 +90,9 @@ public func applicableBaselines(_ kernel: Kernel) -> [BaselineKind] {
 }
 
 /// The FLOPs a row is credited with: the kernel's own count (`KernelCost`),
-/// except for transposed convolutions, whose kernel also multiplies the
-/// zeros of its dilated input (S^2 times the work): there, 2 C F K^2 H W
-/// per image, the multiply-adds the libraries do.
+/// except for transposed convolutions, credited with 2 C F K^2 H W per
+/// image, the multiply-adds the libraries do (the sub-pixel kernel's own
+/// count differs when S does not divide K).
 public func creditedFlops(_ kernel: Kernel) -> Int {
     if let operation = try? Operation(kernel), case .convolution(let conv) = operation, conv.transposed {
         return 2 * conv.batch * conv.channels * conv.filters * conv.windowSize * conv.input.reduce(1, *)

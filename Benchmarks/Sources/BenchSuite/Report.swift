@@ -63,7 +63,7 @@ public func markdownReport(_ results: [RowResult], _ context: ReportContext) -> 
     out += "Baselines take and return the kernel's layout (NCHW, row-major); oneDNN in its own blocked layout is listed apart. "
     out += "**Roofline** is the tuned (else best Hone) schedule's share of the measured peak, or of the DRAM bandwidth for kernels whose "
     out += "arithmetic intensity is below the machine's balance. **FLOPs** are the kernel's own count, except for transposed "
-    out += "convolutions (2·C·F·K²·H·W, the work the libraries do; Hone's kernel also multiplies the zeros of its dilated input).\n\n"
+    out += "convolutions (2·C·F·K²·H·W, the work the libraries do).\n\n"
 
     out += "| row | kernel and shape | FLOPs | default | hand | tuned | best baseline | tuned / best | oneDNN own layout | roofline | trials | tuning | trials/s |\n"
     out += "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
