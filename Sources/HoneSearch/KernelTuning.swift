@@ -34,7 +34,7 @@ public struct KernelTuning {
     public var compileWorkers: Int
     /// The `hone` binary workers run as `hone worker` (nil: this process's own executable).
     public var workerExecutable: URL?
-    /// The model the search starts from (with the evolutionary strategy).
+    /// The model the search starts from (with a model-guided strategy).
     public var model: ModelSource = .pretrained
 
     public init(task: MeasureTask, target: TargetInfo, options: TuningOptions, recordsPath: String,
@@ -65,7 +65,7 @@ public struct KernelTuning {
         measurer.onResult = observer.onCandidate
         let store = RecordsFileStore(path: recordsPath)
         let model = TreeCostModel(seed: options.seed, threads: target.threads)
-        if options.strategy == .evolutionary {
+        if options.strategy.usesModel {
             let (prior, warning) = PretrainedModel.load(self.model)
             model.prior = prior
             if let warning { observer.onLog?("warning: \(warning)") }

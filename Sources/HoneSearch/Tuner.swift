@@ -29,8 +29,8 @@ struct MeasuredCandidate {
     var candidate: Candidate?
 }
 
-/// The tuning loop: propose a batch (evolutionary search or random
-/// sampling), measure it, keep the records, retrain the model; at the end,
+/// The tuning loop: propose a batch (the strategy's `ProposalStrategy`),
+/// measure it, keep the records, retrain the model; at the end,
 /// re-measure the best few with the full protocol and pick the best by
 /// that. Records already in the store are the starting point: they train
 /// the model, seed the population, and are never measured again.
@@ -47,6 +47,7 @@ public final class Tuner {
     public var onLog: ((String) -> Void)?
 
     private let features: FeatureCache
+    private let proposer: ProposalStrategy
     private var measured: Set<Schedule> = []
     /// Every measured schedule, oldest first.
     private var history: [MeasuredCandidate] = []
@@ -65,6 +66,7 @@ public final class Tuner {
         searchPolicy = options.searchPolicy ?? .search(space.kernel, threads: target.threads)
         features = FeatureCache(kernel: space.kernel, maxCodeSize: options.maxCodeSize)
         rng = SplitMix64(seed: options.seed)
+        proposer = options.strategy.makeProposer()
     }
 
     public func run(stop: StopFlag) throws -> TuningResult {
@@ -99,7 +101,7 @@ public final class Tuner {
                 break
             }
             let schedules = batch.map(space.schedule)
-            let predicted = options.strategy == .evolutionary ? model.predict(features.features(schedules).map { $0 ?? [] }) : nil
+            let predicted = proposer.usesModel ? model.predict(features.features(schedules).map { $0 ?? [] }) : nil
             let measureStart = Date()
             let results = measurer.measure(schedules, policy: searchPolicy, best: bestSeconds,
                                            deadline: options.timeBudget.map { start.addingTimeInterval($0) })
@@ -207,46 +209,15 @@ public final class Tuner {
     // MARK: Proposals
 
     private func nextBatch(_ count: Int) -> [Candidate] {
-        var chosen: [Candidate] = []
-        var taken = Set<Schedule>()
-        /// Keeps the unmeasured, valid candidates, in order, while the batch has room; features come in one pass.
-        func take(_ candidates: [Candidate], upTo limit: Int) {
-            let schedules = candidates.map(space.schedule)
-            let rows = features.features(schedules)
-            for (c, (s, r)) in zip(candidates, zip(schedules, rows)) where chosen.count < limit {
-                guard r != nil, !measured.contains(s), taken.insert(s).inserted else { continue }
-                chosen.append(c)
-            }
-        }
-        var randomCount = count
-        if options.strategy == .evolutionary {
-            // All random while the model knows nothing (no data and no pretrained prior).
-            randomCount = model.isTrained ? Int((Double(count) * options.epsilon).rounded()) : count
-            let seeds = history.filter { $0.seconds != nil && $0.candidate != nil }.sorted { $0.seconds! < $1.seconds! }.map { $0.candidate! }
-            var search = EvolutionarySearch(space: space, options: .init())
-            search.options.population = options.population
-            search.options.generations = options.generations
-            let proposals = search.propose(count: count * 2, seeds: seeds, isMeasured: { self.measured.contains($0) },
-                                           model: model, features: features, rng: &rng)
-            take(proposals, upTo: count - randomCount)
-        }
-        // Random picks (all of them for the random strategy, and while the model knows nothing).
-        var attempts = 0
-        while chosen.count < count && attempts < 200 * count {
-            let draw = (0..<2 * (count - chosen.count)).map { _ in space.sample(&rng) }
-            attempts += draw.count
-            take(draw, upTo: count)
-        }
-        if chosen.count < count && attempts >= 200 * count {
-            log("sampling found only \(chosen.count) of \(count) new valid candidates in \(attempts) tries")
-        }
-        return chosen
+        let context = ProposalContext(space: space, history: history, measured: measured, model: model, features: features,
+                                      options: options, log: { [weak self] in self?.log($0) })
+        return proposer.propose(count: count, context: context, rng: &rng)
     }
 
     // MARK: Model
 
     private func retrain() {
-        guard options.strategy == .evolutionary else { return }
+        guard proposer.usesModel else { return }
         let usable = history.filter { $0.seconds != nil || $0.tooSlow }
         guard let best = bestSeconds else { return }
         let rows = features.features(usable.map(\.schedule))
