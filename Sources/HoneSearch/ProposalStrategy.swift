@@ -38,6 +38,7 @@ extension SearchStrategy {
         switch self {
         case .evolutionary: ModelGuidedProposals()
         case .random: RandomProposals()
+        case .beam: BeamProposals()
         }
     }
 
