@@ -39,6 +39,7 @@ extension SearchStrategy {
         case .evolutionary: ModelGuidedProposals()
         case .random: RandomProposals()
         case .beam: BeamProposals()
+        case .mcts: TreeSearchProposals()
         }
     }
 

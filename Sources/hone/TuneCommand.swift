@@ -41,8 +41,8 @@ struct TuneCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the tuning curve (default: tuned/NAME.curve.svg).", valueName: "file"))
     var curveOut: String?
 
-    @Option(help: ArgumentHelp("Search strategy: evolutionary (model-guided), beam (beam search over the decisions, as adams2019) "
-                               + "or random (the ablation baseline)."))
+    @Option(help: ArgumentHelp("Search strategy: evolutionary (model-guided), beam (beam search over the decisions, as adams2019), "
+                               + "mcts (Monte Carlo tree search over them) or random (the ablation baseline)."))
     var strategy: TuningOptions.Strategy = .evolutionary
 
     @Option(help: ArgumentHelp("Partial schedules the beam search keeps at each decision (with --strategy beam).", valueName: "k"))
