@@ -14,8 +14,9 @@ import HoneSchedule
 /// estimates what the decided part can reach, as a rollout does.
 ///
 /// Every unmeasured complete candidate scored on the way is kept: the
-/// finished beam is proposed first, best first, then the best of the
-/// rest; a share `epsilon` of each batch is drawn at random.
+/// finished beam comes first, best first, then the best of the rest; half
+/// the batch is taken far apart (`diverseFirst`), the rest by score; a
+/// share `epsilon` of each batch is drawn at random.
 final class BeamProposals: ProposalStrategy {
     var usesModel: Bool { true }
     /// Values drawn per entry for a tile or rfactor slot (other slots try every value).
@@ -37,8 +38,7 @@ final class BeamProposals: ProposalStrategy {
         let search = BeamSearch(context: context, order: order, width: max(1, context.options.beamWidth),
                                 valuesPerSlot: valuesPerSlot, completions: max(1, completions))
         let found = search.run(&rng)
-        batch.offer(found.beam, upTo: searched)
-        batch.offer(found.others, upTo: searched)
+        batch.offer(context.space.diverseFirst(found.beam + found.others, count: searched / 2), upTo: searched)
         batch.fillAtRandom(&rng)
         return batch.chosen
     }

@@ -13,7 +13,8 @@ import HoneSchedule
 /// records (their paths are added to the tree).
 ///
 /// The batch is the best-scored unmeasured candidates among the batch's
-/// rollouts; a share `epsilon` is drawn at random.
+/// rollouts, half of it taken far apart (`diverseFirst`); a share
+/// `epsilon` is drawn at random.
 final class TreeSearchProposals: ProposalStrategy {
     var usesModel: Bool { true }
     /// Rollouts per batch, as a multiple of `TuningOptions.population` (the
@@ -49,7 +50,8 @@ final class TreeSearchProposals: ProposalStrategy {
                 }
             }
         }
-        batch.offer(found.values.sorted { ($0.score, -$0.order) > ($1.score, -$1.order) }.map(\.candidate), upTo: searched)
+        let ranked = found.values.sorted { ($0.score, -$0.order) > ($1.score, -$1.order) }.map(\.candidate)
+        batch.offer(context.space.diverseFirst(ranked, count: searched / 2), upTo: searched)
         batch.fillAtRandom(&rng)
         return batch.chosen
     }
