@@ -109,6 +109,26 @@ import HoneTestSupport
         #expect(mcts < random, "mcts \(mcts), random \(random)")
     }
 
+    @Test(arguments: ShippedKernels.names)
+    func bothProposeAFullBatchOfNewValidCandidatesForEveryShippedKernel(_ name: String) throws {
+        let space = SearchSpace(kernel: try ShippedKernels.load(name), vectorLanes: 8, threads: 2)
+        var options = TuningOptions(trials: 8)
+        options.beamWidth = 4
+        options.population = 16
+        for proposer in [BeamProposals(), TreeSearchProposals()] as [ProposalStrategy] {
+            let features = FeatureCache(kernel: space.kernel, maxCodeSize: options.maxCodeSize)
+            let context = ProposalContext(space: space, history: [], measured: [], model: IndifferentModel(), features: features,
+                                          options: options, log: { _ in })
+            var rng = SplitMix64(seed: 1)
+            let batch = proposer.propose(count: 8, context: context, rng: &rng)
+            #expect(batch.count == 8, "\(name): \(type(of: proposer)) proposed \(batch.count)")
+            #expect(batch.allSatisfy(space.isWellFormed))
+            let schedules = batch.map(space.schedule)
+            #expect(Set(schedules).count == schedules.count)
+            #expect(features.features(schedules).allSatisfy { $0 != nil }, "\(name): a proposal does not lower")
+        }
+    }
+
     // MARK: Measurements in the tree
 
     /// A model that scores every program alike: what steers the tree is then only what was measured.
