@@ -69,7 +69,7 @@ BENCH_ROUNDS ?= 5
 BENCH_THREADS ?= $$(nproc)
 HONE_BIN = .build/$(CONFIG)/hone
 
-.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check bench-search model-data pretrained-model
+.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check bench-search bench-network model-data pretrained-model
 
 bench-deps: deps
 	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -101,6 +101,24 @@ bench-tune: bench-build
 # oneDNN and OpenBLAS; about 30 minutes for the default suite on 2 cores.
 bench: bench-tune
 	$(BENCH_BIN)/bench-suite --suite $(BENCH_SUITE) --rounds $(BENCH_ROUNDS) --threads $(BENCH_THREADS) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
+
+# A network end to end (Networks/NET.network): tuned twice, by the gradient
+# task scheduler and by round-robin, each up to NET_TRIALS trials per task
+# on average or NET_TIME_BUDGET seconds (rounds of NET_ROUND_TRIALS trials
+# per task's turn), resuming from its records in
+# Benchmarks/results/network-NET/; then every task's default and tuned code
+# timed against oneDNN and OpenBLAS, each timing in a process of its own.
+# Report (estimated end-to-end latency, trials per task, the schedulers'
+# curves) in Benchmarks/results/network-NET-DATE-CPU/. NET=tiny takes
+# about two minutes on 2 cores; resnet18 at the default budget about 45.
+NET ?= resnet18
+NET_TRIALS ?= 64
+NET_TIME_BUDGET ?= 1200
+NET_ROUNDS ?= 5
+NET_ROUND_TRIALS ?= 16
+bench-network: bench-build
+	$(BENCH_BIN)/bench-network Networks/$(NET).network --trials-per-task $(NET_TRIALS) --time-budget $(NET_TIME_BUDGET) \
+	  --rounds $(NET_ROUNDS) --round-trials $(NET_ROUND_TRIALS) --threads $(BENCH_THREADS) --hone $(HONE_BIN)
 
 # A smoke run of the whole pipeline: three kernels, small budgets, about 3 minutes.
 bench-quick:

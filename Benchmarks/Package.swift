@@ -23,6 +23,7 @@ let package = Package(
         .executableTarget(name: "bench-costmodel", dependencies: [hone]),
         .executableTarget(name: "bench-measure", dependencies: [hone]),
         .executableTarget(name: "bench-features", dependencies: [hone]),
+        .executableTarget(name: "bench-network", dependencies: [hone, "BenchSuite"]),
         .executableTarget(name: "bench-search", dependencies: [hone, "BenchSuite"]),
         .executableTarget(name: "bench-model", dependencies: [hone, "BenchSuite"]),
     ]

@@ -7,11 +7,14 @@ import HoneIR
 ///
 /// Every path runs the same pipeline (build IR, verify, `default<O3>`, machine
 /// code for the host CPU and features), so the code that is timed under the
-/// JIT is the code that `hone compile` writes out. Not thread-safe: use one
-/// compiler per thread.
+/// JIT is the code that `hone compile` writes out; only `jit` may be asked
+/// for a cheaper `CompilePipeline`, for a search's ranking. Not thread-safe:
+/// use one compiler per thread.
 public final class Compiler {
     public let target: HostTarget
     private let targetMachine: LLVMTargetMachineRef
+    /// Target machines of the cheaper pipelines, made when first asked for.
+    private var cheaperMachines: [CompilePipeline: LLVMTargetMachineRef] = [:]
     private let vectorMath: VectorMathLibrary
     private var session: JITSession?
     private var compiledCount = 0
@@ -22,7 +25,7 @@ public final class Compiler {
     public struct CompileBreakdown: Sendable, Hashable, Codable {
         /// Loop nest to LLVM IR, and the IR verifier.
         public var irGeneration = 0.0
-        /// The `default<O3>` pipeline.
+        /// The pass pipeline (`default<O3>` unless a cheaper `CompilePipeline` was asked for).
         public var optimization = 0.0
         /// Instruction selection, register allocation, object emission.
         public var machineCode = 0.0
@@ -39,7 +42,18 @@ public final class Compiler {
         vectorMath = VectorMathLibrary(features: target.features)
     }
 
-    deinit { LLVMDisposeTargetMachine(targetMachine) }
+    deinit {
+        LLVMDisposeTargetMachine(targetMachine)
+        for machine in cheaperMachines.values { LLVMDisposeTargetMachine(machine) }
+    }
+
+    private func machine(for pipeline: CompilePipeline) throws -> LLVMTargetMachineRef {
+        if pipeline == .o3 { return targetMachine }
+        if let machine = cheaperMachines[pipeline] { return machine }
+        let machine = try target.makeTargetMachine(pipeline)
+        cheaperMachines[pipeline] = machine
+        return machine
+    }
 
     public enum IRStage: Sendable { case unoptimized, optimized }
 
@@ -75,23 +89,25 @@ public final class Compiler {
 
     /// Compiles the nest into this process. The machine code is released when
     /// the returned kernel is deallocated.
-    public func jit(_ nest: LoopNest) throws -> CompiledKernel {
+    public func jit(_ nest: LoopNest, pipeline: CompilePipeline = .o3) throws -> CompiledKernel {
         if session == nil { session = try JITSession() }
         compiledCount += 1
         // Each JIT-compiled module gets its own symbol so many can coexist.
         let symbol = "\(nest.name)_\(compiledCount)"
         lastBreakdown = CompileBreakdown()
-        let object = try withModule(nest, symbol: symbol, optimize: true) { module in
+        let machine = try machine(for: pipeline)
+        let object = try withModule(nest, symbol: symbol, optimize: true, pipeline: pipeline) { module in
             let start = monotonicSeconds()
             defer { lastBreakdown.machineCode = monotonicSeconds() - start }
-            return try emit(module, LLVMObjectFile)
+            return try emit(module, LLVMObjectFile, machine: machine)
         }
         let start = monotonicSeconds()
         defer { lastBreakdown.linking = monotonicSeconds() - start }
         return try session!.add(object: object, entry: symbol + "_packed", arguments: nest.arguments)
     }
 
-    private func withModule<T>(_ nest: LoopNest, symbol: String, optimize: Bool, _ body: (LLVMModuleRef) throws -> T) throws -> T {
+    private func withModule<T>(_ nest: LoopNest, symbol: String, optimize: Bool, pipeline: CompilePipeline = .o3,
+                               _ body: (LLVMModuleRef) throws -> T) throws -> T {
         var phaseStart = monotonicSeconds()
         let context = LLVMContextCreate()!
         defer { LLVMContextDispose(context) }
@@ -112,16 +128,16 @@ public final class Compiler {
             phaseStart = monotonicSeconds()
             let options = LLVMCreatePassBuilderOptions()
             defer { LLVMDisposePassBuilderOptions(options) }
-            try check(LLVMRunPasses(module, "default<O3>", targetMachine, options), "LLVM optimization failed")
+            try check(LLVMRunPasses(module, pipeline.passes, try machine(for: pipeline), options), "LLVM optimization failed")
             lastBreakdown.optimization = monotonicSeconds() - phaseStart
         }
         return try body(module)
     }
 
-    private func emit(_ module: LLVMModuleRef, _ kind: LLVMCodeGenFileType) throws -> LLVMMemoryBufferRef {
+    private func emit(_ module: LLVMModuleRef, _ kind: LLVMCodeGenFileType, machine: LLVMTargetMachineRef? = nil) throws -> LLVMMemoryBufferRef {
         var message: UnsafeMutablePointer<CChar>?
         var buffer: LLVMMemoryBufferRef?
-        if LLVMTargetMachineEmitToMemoryBuffer(targetMachine, module, kind, &message, &buffer) != 0 || buffer == nil {
+        if LLVMTargetMachineEmitToMemoryBuffer(machine ?? targetMachine, module, kind, &message, &buffer) != 0 || buffer == nil {
             throw HoneError("LLVM code generation failed: \(takeString(message))")
         }
         return buffer!

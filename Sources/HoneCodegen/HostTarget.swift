@@ -26,15 +26,15 @@ public struct HostTarget: Sendable, Hashable, Codable {
         return 4
     }
 
-    /// A target machine for this target: optimizing, position-independent code.
-    func makeTargetMachine() throws -> LLVMTargetMachineRef {
+    /// A target machine for this target: position-independent code at the pipeline's machine-code level.
+    func makeTargetMachine(_ pipeline: CompilePipeline = .o3) throws -> LLVMTargetMachineRef {
         var target: LLVMTargetRef?
         var message: UnsafeMutablePointer<CChar>?
         guard LLVMGetTargetFromTriple(triple, &target, &message) == 0, let target else {
             throw HoneError("LLVM does not support target \(triple): \(takeString(message))")
         }
         guard let machine = LLVMCreateTargetMachine(target, triple, cpu, features,
-                                                    LLVMCodeGenLevelAggressive, LLVMRelocPIC, LLVMCodeModelDefault) else {
+                                                    pipeline.machineCodeLevel, LLVMRelocPIC, LLVMCodeModelDefault) else {
             throw HoneError("LLVM could not create a target machine for \(cpu) (\(triple))")
         }
         return machine

@@ -13,6 +13,12 @@ public struct TrialRequest: Hashable, Sendable, Codable {
     public var threads: Int?
     /// Give up (run_timeout) when the verification run alone takes longer (seconds).
     public var slowLimit: Double?
+    /// When the verification run takes longer (seconds), it is the timing if it lasted a batch, else one batch is.
+    public var singleBatchLimit: Double?
+    /// nil: `.o3`.
+    public var pipeline: CompilePipeline?
+    /// A directory where reference outputs are kept for the next worker (`ReferenceCache`); nil: none.
+    public var referenceCache: String?
     public var fault: Fault?
     /// nil: compile and run. A search compiles a batch on every core first
     /// (`.compile`, the worker keeps the kernel), then runs the kernels one
@@ -20,7 +26,8 @@ public struct TrialRequest: Hashable, Sendable, Codable {
     public var stage: TrialStage?
 
     public init(id: Int, kernel: KernelSpec, seed: UInt64, schedule: Schedule, timing: TimingOptions,
-                threads: Int? = nil, slowLimit: Double? = nil, fault: Fault? = nil, stage: TrialStage? = nil) {
+                threads: Int? = nil, slowLimit: Double? = nil, singleBatchLimit: Double? = nil, pipeline: CompilePipeline? = nil,
+                referenceCache: String? = nil, fault: Fault? = nil, stage: TrialStage? = nil) {
         self.id = id
         self.kernel = kernel
         self.seed = seed
@@ -28,6 +35,9 @@ public struct TrialRequest: Hashable, Sendable, Codable {
         self.timing = timing
         self.threads = threads
         self.slowLimit = slowLimit
+        self.singleBatchLimit = singleBatchLimit
+        self.pipeline = pipeline
+        self.referenceCache = referenceCache
         self.fault = fault
         self.stage = stage
     }
@@ -41,10 +51,11 @@ public enum TrialStage: String, Hashable, Sendable, Codable {
 
 /// What the worker reports for a trial. Progress events come before the
 /// result: `compiling` (the kernel and its reference are ready: the compile
-/// clock starts) and `compiled` (the run clock starts).
+/// clock starts), `compiled` (the first-run clock starts) and `ran` (the
+/// first run is over: the clock of the checks and the timing protocol starts).
 public struct TrialEvent: Hashable, Sendable, Codable {
     /// `prepared`: a `.compile` request's kernel is compiled and kept (its errors come as a `result`).
-    public enum Kind: String, Hashable, Sendable, Codable { case ready, compiling, compiled, prepared, result }
+    public enum Kind: String, Hashable, Sendable, Codable { case ready, compiling, compiled, ran, prepared, result }
     public var event: Kind
     public var id: Int?
     public var timing: Timing?
@@ -164,7 +175,7 @@ public final class CandidateRunner {
             }
             phases = entry.phases
             progress(TrialEvent(.compiled, id: request.id))
-            let (outcome, maxAbsError) = execute(entry.compiled, entry.context, request, &phases)
+            let (outcome, maxAbsError) = execute(entry.compiled, entry.context, request, &phases, progress)
             return finish(outcome, maxAbsError: maxAbsError)
         }
 
@@ -172,7 +183,7 @@ public final class CandidateRunner {
         let context: KernelContext
         do {
             let start = now()
-            context = try self.context(for: request.kernel, seed: request.seed)
+            context = try self.context(for: request.kernel, seed: request.seed, cache: request.referenceCache.map(ReferenceCache.init))
             phases.reference = now() - start
         } catch let error as MeasureError {
             return finish(.failure(error))
@@ -197,7 +208,7 @@ public final class CandidateRunner {
             var nest = try lower(context.kernel, schedule: request.schedule)
             if let fault = request.fault { nest = fault.apply(to: nest) }
             phases.lowering = now() - start
-            compiled = try compiler.jit(nest)
+            compiled = try compiler.jit(nest, pipeline: request.pipeline ?? .o3)
             let breakdown = compiler.lastBreakdown
             phases.irGeneration = breakdown.irGeneration
             phases.optimization = breakdown.optimization
@@ -215,13 +226,13 @@ public final class CandidateRunner {
             return event
         }
         progress(TrialEvent(.compiled, id: request.id))
-        let (outcome, maxAbsError) = execute(compiled, context, request, &phases)
+        let (outcome, maxAbsError) = execute(compiled, context, request, &phases, progress)
         return finish(outcome, maxAbsError: maxAbsError)
     }
 
     /// The verification run (also a warm-up), the checks, then the timing protocol.
     private func execute(_ compiled: CompiledKernel, _ context: KernelContext, _ request: TrialRequest,
-                         _ phases: inout PhaseTimes) -> (Result<Timing, MeasureError>, Double?) {
+                         _ phases: inout PhaseTimes, _ progress: (TrialEvent) -> Void) -> (Result<Timing, MeasureError>, Double?) {
         let buffers = context.buffers.buffers
         let output = context.buffers.output
         let pointers = buffers.map(\.pointer)
@@ -229,6 +240,7 @@ public final class CandidateRunner {
         if request.fault == .illegalInstruction { raise(SIGILL) }
         let firstRun = seconds { compiled.run(pointers) }
         phases.running = firstRun
+        progress(TrialEvent(.ran, id: request.id))
 
         var start = now()
         let verdict = check(context)
@@ -242,8 +254,16 @@ public final class CandidateRunner {
                 maxAbsError)
         }
 
+        var options = request.timing
+        if let limit = request.singleBatchLimit, firstRun > limit {
+            // It cannot win: the verification run is its time when it lasted a batch, else one batch is.
+            if firstRun >= options.minRepeatSeconds && options.warmupRuns == 0 && !options.flushCache {
+                return (.success(Timing(samples: [firstRun], number: 1)), maxAbsError)
+            }
+            options.repeats = 1
+        }
         start = now()
-        let timing = measure(request.timing) { compiled.run(pointers) }
+        let timing = measure(options, firstRun: firstRun) { compiled.run(pointers) }
         phases.running += now() - start
         withExtendedLifetime(buffers) {}
         return (.success(timing), maxAbsError)
@@ -299,7 +319,7 @@ public final class CandidateRunner {
         memset(buffer.pointer, buffer.type.isFloat ? 0xFF : 0x7F, buffer.count * buffer.type.byteSize)
     }
 
-    private func context(for spec: KernelSpec, seed: UInt64) throws -> KernelContext {
+    private func context(for spec: KernelSpec, seed: UInt64, cache: ReferenceCache?) throws -> KernelContext {
         let key = "\(seed)\u{2}" + spec.cacheKey
         useCounter += 1
         if let context = contexts[key] {
@@ -312,7 +332,14 @@ public final class CandidateRunner {
         } catch {
             throw MeasureError(.unknown, "cannot load the kernel: \(error)")
         }
-        let context = try makeContext(kernel, seed: seed)
+        let context: KernelContext
+        if let cached = cache?.load(key: key) {
+            context = KernelContext(kernel: kernel, buffers: KernelBuffers(kernel: kernel, seed: seed), reference: cached.values,
+                                    source: cached.fromInterpreter ? .interpreter : .defaultScheduleJIT)
+        } else {
+            context = try makeContext(kernel, seed: seed)
+            cache?.store(key: key, values: context.reference, fromInterpreter: context.referenceSource == .interpreter)
+        }
         context.lastUse = useCounter
         if contexts.count >= contextLimit, let oldest = contexts.min(by: { $0.value.lastUse < $1.value.lastUse }) {
             contexts[oldest.key] = nil

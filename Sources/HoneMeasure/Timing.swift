@@ -40,14 +40,16 @@ public struct Timing: Sendable, Hashable, Codable {
     public var spread: Double { ((samples.max() ?? 0) - minimum) / median }
 }
 
-/// Times `run` under `options`.
-public func measure(_ options: TimingOptions, _ run: () -> Void) -> Timing {
+/// Times `run` under `options`. `firstRun`: the seconds of a run just made
+/// (a verification run), which sizes the first batch in place of a run of
+/// its own.
+public func measure(_ options: TimingOptions, firstRun: Double? = nil, _ run: () -> Void) -> Timing {
     for _ in 0..<max(options.warmupRuns, 0) { run() }
     let flusher = options.flushCache ? CacheFlusher.shared : nil
     var number = 1
     if flusher == nil {
         // Grow the batch until it lasts minRepeatSeconds (TVM's min_repeat_ms).
-        var elapsed = seconds { run() }
+        var elapsed = firstRun ?? seconds { run() }
         while elapsed < options.minRepeatSeconds && number < 1 << 30 {
             let wanted = Int((options.minRepeatSeconds / max(elapsed, 1e-9) * Double(number) * 1.1).rounded(.up))
             number = min(max(wanted, number * 2), number * 100)

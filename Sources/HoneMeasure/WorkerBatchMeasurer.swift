@@ -25,6 +25,13 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
     public let task: MeasureTask
     /// Called after every candidate (for live progress).
     public var onResult: ((MeasureResult) -> Void)?
+    /// Compile seconds of the task's compiled candidates, which the policy's compile limit is relative to.
+    private var compileTimes: [Double] = []
+    /// The fastest first run of a candidate given up as too slow: the best the
+    /// slow rules are relative to while no candidate was timed, so that a
+    /// loaded machine, on which every candidate misses the policy's absolute
+    /// limit, still gets one timed.
+    private var fastestGivenUp: Double?
 
     public init(workers: [WorkerMeasurer], task: MeasureTask) {
         precondition(!workers.isEmpty, "WorkerBatchMeasurer needs a worker")
@@ -41,11 +48,19 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
         func keep(_ result: MeasureResult) {
             results.append(result)
             if let s = result.seconds { best = min(best ?? .infinity, s) }
+            if result.error?.kind == .runTimeout && result.phases.running > 0 {
+                fastestGivenUp = min(fastestGivenUp ?? .infinity, result.phases.running)
+            }
+            if result.phases.compiling > 0 && result.error.map({ $0.kind != .compileError && $0.kind != .compileTimeout }) ?? true {
+                compileTimes.append(result.phases.compiling)
+            }
             onResult?(result)
         }
+        var typicalCompile: Double? { median(compileTimes) }
         guard workers.count > 1, inputs.count > 1 else {
             for input in inputs {
-                guard !mustStop(), let result = workers[0].measure(input, policy: policy, best: best) else { break }
+                guard !mustStop(), let result = workers[0].measure(input, policy: policy, best: best ?? fastestGivenUp,
+                                                                    typicalCompile: typicalCompile) else { break }
                 keep(result)
             }
             return results
@@ -53,10 +68,11 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
         let prepared = ResultSlots<Result<WorkerMeasurer.Prepared, MeasureFailure>?>(count: inputs.count)
         // Each worker is driven by one task only.
         let workers = self.workers
+        let typical = typicalCompile
         ParallelRunner(threads: workers.count).run(tasks: workers.count) { w in
             for i in stride(from: w, to: inputs.count, by: workers.count) {
                 if workers[w].stopFlag.isStopped || (deadline.map { Date() >= $0 } ?? false) { break }
-                guard let outcome = workers[w].prepare(inputs[i], policy: policy) else { break }
+                guard let outcome = workers[w].prepare(inputs[i], policy: policy, typicalCompile: typical) else { break }
                 prepared[i] = outcome
             }
         }
@@ -64,7 +80,9 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
             guard !mustStop(), let slot = prepared[i], let outcome = slot else { break }
             switch outcome {
             case .success(let kept):
-                guard let result = workers[i % workers.count].measure(prepared: kept, policy: policy, best: best) else { return results }
+                guard let result = workers[i % workers.count].measure(prepared: kept, policy: policy, best: best ?? fastestGivenUp) else {
+                    return results
+                }
                 keep(result)
             case .failure(let failure):
                 keep(failure.result)
@@ -72,6 +90,14 @@ public final class WorkerBatchMeasurer: CandidateMeasurer {
         }
         return results
     }
+}
+
+/// The middle value (the mean of the two middle ones), nil for none.
+func median(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let sorted = values.sorted()
+    let mid = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 extension WorkerBatchMeasurer {

@@ -10,11 +10,16 @@ import HoneSchedule
 /// - preparing: from the request to the worker's `compiling` event (parsing
 ///   the kernel, computing its reference output once per kernel and seed):
 ///   `referenceTimeout`;
-/// - compiling: `compiling` to `compiled`: `compileTimeout`;
-/// - running: `compiled` to the result: the policy's `runTimeout(best:)`.
+/// - compiling: `compiling` to `compiled`: `compileTimeout`, or the
+///   policy's `compileLimit(typical:)` when that is shorter;
+/// - the first run: `compiled` to `ran`: the policy's `firstRunTimeout(best:)`
+///   (a candidate far slower than it may be is abandoned, not waited for);
+/// - running: `ran` to the result (`compiled` to the result when the policy
+///   sets no first-run timeout): the policy's `runTimeout(best:)`.
 /// On a timeout the worker is killed (SIGKILL) and reaped; when it dies by
 /// itself, the signal is recorded (`runtime_crash: SIGSEGV ...`). Either way
-/// the next candidate starts a fresh worker.
+/// the next candidate starts a fresh worker, which reads the kernel's
+/// reference output back from `ReferenceCache` instead of recomputing it.
 public final class WorkerMeasurer {
     public let executable: URL
     public let options: MeasureOptions
@@ -28,6 +33,11 @@ public final class WorkerMeasurer {
     private var worker: WorkerProcess?
     private var started = 0
     private var nextID = 0
+    /// The workers' `ReferenceCache` (made on first use, removed with this measurer).
+    private lazy var referenceDirectory: String? = {
+        var template = Array((NSTemporaryDirectory() + "/hone-references-XXXXXX").utf8CString)
+        return template.withUnsafeMutableBufferPointer { buffer in mkdtemp(buffer.baseAddress!).map { String(cString: $0) } }
+    }()
 
     /// `executable` is the `hone` binary to run as `hone worker`; by default
     /// this process's own executable (right when the caller is `hone` itself).
@@ -38,7 +48,10 @@ public final class WorkerMeasurer {
         self.stopFlag = stopFlag
     }
 
-    deinit { worker?.shutDown() }
+    deinit {
+        worker?.shutDown()
+        if let referenceDirectory { try? FileManager.default.removeItem(atPath: referenceDirectory) }
+    }
 
     /// The worker's process id (nil when none is running).
     public var workerPID: Int32? { worker?.pid }
@@ -63,10 +76,11 @@ public final class WorkerMeasurer {
     }
 
     /// Measures one candidate; nil when aborted through the stop flag.
-    /// `best` is the best median so far of the candidate's task, which the policy's slow rules are relative to.
-    public func measure(_ input: MeasureInput, policy: TrialPolicy, best: Double?) -> MeasureResult? {
+    /// `best` is the best median so far of the candidate's task, which the policy's slow rules are relative to;
+    /// `typicalCompile` the median compile seconds of its candidates so far, which its compile limit is relative to.
+    public func measure(_ input: MeasureInput, policy: TrialPolicy, best: Double?, typicalCompile: Double? = nil) -> MeasureResult? {
         let start = now()
-        guard case .result(var result)? = attempt(input, policy: policy, best: best, stage: nil) else { return nil }
+        guard case .result(var result)? = attempt(input, policy: policy, best: best, typicalCompile: typicalCompile, stage: nil) else { return nil }
         result.phases.total = now() - start
         return result
     }
@@ -81,9 +95,9 @@ public final class WorkerMeasurer {
     /// The first half of a trial: compiles the candidate in the worker and
     /// keeps it there. Returns the kept candidate, or the trial's result when
     /// compiling failed; nil when aborted.
-    public func prepare(_ input: MeasureInput, policy: TrialPolicy) -> Result<Prepared, MeasureFailure>? {
+    public func prepare(_ input: MeasureInput, policy: TrialPolicy, typicalCompile: Double? = nil) -> Result<Prepared, MeasureFailure>? {
         let start = now()
-        switch attempt(input, policy: policy, best: nil, stage: .compile) {
+        switch attempt(input, policy: policy, best: nil, typicalCompile: typicalCompile, stage: .compile) {
         case .prepared(let id, let pid)?: return .success(Prepared(id: id, pid: pid, input: input))
         case .result(var result)?:
             result.phases.total = now() - start
@@ -108,7 +122,8 @@ public final class WorkerMeasurer {
         case prepared(id: Int, pid: Int32)
     }
 
-    private func attempt(_ input: MeasureInput, policy: TrialPolicy, best: Double?, stage: TrialStage?, id keptID: Int? = nil) -> Outcome? {
+    private func attempt(_ input: MeasureInput, policy: TrialPolicy, best: Double?, typicalCompile: Double? = nil, stage: TrialStage?,
+                         id keptID: Int? = nil) -> Outcome? {
         // A worker, started if needed; one retry when the old one turns out dead.
         for retry in 0..<2 {
             let worker: WorkerProcess
@@ -121,21 +136,26 @@ public final class WorkerMeasurer {
             if let keptID { id = keptID } else { nextID += 1; id = nextID }
             let request = TrialRequest(id: id, kernel: input.task.spec, seed: input.task.seed, schedule: input.schedule,
                                        timing: policy.timing, threads: options.threads, slowLimit: policy.firstRunLimit(best: best),
+                                       singleBatchLimit: policy.singleBatchLimit(best: best),
+                                       pipeline: policy.pipeline == .o3 ? nil : policy.pipeline, referenceCache: referenceDirectory,
                                        fault: input.fault, stage: stage)
             let runTimeout = policy.runTimeout(best: best)
+            let firstRunTimeout = policy.firstRunTimeout(best: best)
+            let compileTimeout = min(options.compileTimeout, policy.compileLimit(typical: typicalCompile) ?? .infinity)
             guard worker.send(request) else {
                 discardWorker()
                 if retry == 0 && stage != .run { continue }
                 return .result(MeasureResult(.failure(MeasureError(.unknown, "cannot send the request to the worker"))))
             }
-            return waitForResult(id: id, on: worker, runTimeout: runTimeout)
+            return waitForResult(id: id, on: worker, compileTimeout: compileTimeout, firstRunTimeout: firstRunTimeout, runTimeout: runTimeout)
         }
         return nil
     }
 
-    private enum Phase { case preparing, compiling, running }
+    private enum Phase { case preparing, compiling, firstRun, running }
 
-    private func waitForResult(id: Int, on worker: WorkerProcess, runTimeout: Double) -> Outcome? {
+    private func waitForResult(id: Int, on worker: WorkerProcess, compileTimeout: Double, firstRunTimeout: Double?,
+                               runTimeout: Double) -> Outcome? {
         var phase = Phase.preparing
         var deadline = now() + options.referenceTimeout
         while true {
@@ -146,10 +166,20 @@ public final class WorkerMeasurer {
                 case .ready: continue
                 case .compiling:
                     phase = .compiling
-                    deadline = now() + options.compileTimeout
+                    deadline = now() + compileTimeout
                 case .compiled:
-                    phase = .running
-                    deadline = now() + runTimeout
+                    if let firstRunTimeout {
+                        phase = .firstRun
+                        deadline = now() + firstRunTimeout
+                    } else {
+                        phase = .running
+                        deadline = now() + runTimeout
+                    }
+                case .ran:
+                    if phase == .firstRun {
+                        phase = .running
+                        deadline = now() + runTimeout
+                    }
                 case .prepared:
                     return .prepared(id: id, pid: worker.pid)
                 case .result:
@@ -166,7 +196,10 @@ public final class WorkerMeasurer {
                 case .preparing:
                     error = MeasureError(.unknown, "preparing the kernel (its reference output) took longer than \(formatDuration(options.referenceTimeout))")
                 case .compiling:
-                    error = MeasureError(.compileTimeout, "compiling took longer than the compile timeout of \(formatDuration(options.compileTimeout))")
+                    error = MeasureError(.compileTimeout, "compiling took longer than the compile timeout of \(formatDuration(compileTimeout))")
+                case .firstRun:
+                    error = MeasureError(.runTimeout, "too slow: its first run was still going after \(formatDuration(firstRunTimeout ?? 0)), "
+                                         + "well over the limit set from the kernel's work or the best time so far; abandoned")
                 case .running:
                     error = MeasureError(.runTimeout, "hang: still running after the run timeout of \(formatDuration(runTimeout))")
                 }
@@ -181,7 +214,7 @@ public final class WorkerMeasurer {
                 switch phase {
                 case .preparing: error = MeasureError(.unknown, "the worker died while preparing the kernel (\(how))\(detail)")
                 case .compiling: error = MeasureError(.compileError, "the compiler crashed (\(how))\(detail)")
-                case .running: error = MeasureError(.runtimeCrash, "\(how)\(detail)")
+                case .firstRun, .running: error = MeasureError(.runtimeCrash, "\(how)\(detail)")
                 }
                 log?("worker \(pid): \(error.kind.rawValue) (\(how)); a new worker takes the next candidate")
                 return .result(MeasureResult(.failure(error)))

@@ -2,11 +2,20 @@ import HoneCostModel
 import HoneIR
 import HoneSchedule
 
+/// An unmeasured candidate and the model's score of it; `order` is when it
+/// was first seen, so ties break the same way on every run.
+struct ScoredCandidate {
+    var candidate: Candidate
+    var schedule: Schedule
+    var score: Float
+    var order: Int
+}
+
 /// Ansor's evolutionary search: a population of candidates (seeded with the
 /// best measured ones, filled with random samples) is scored by the cost
 /// model, and each generation is drawn from the last in proportion to the
-/// scores, most of it mutated in one decision. The best unmeasured
-/// candidates seen in any generation are proposed for measurement.
+/// scores, most of it mutated in one decision. The unmeasured candidates
+/// seen in any generation are what a batch is chosen from.
 struct EvolutionarySearch {
     struct Options: Hashable, Sendable {
         var population = 512
@@ -19,10 +28,11 @@ struct EvolutionarySearch {
     let space: SearchSpace
     var options: Options
 
-    /// Up to `count` unmeasured candidates, best predicted first, distinct
-    /// by schedule. `seeds` are measured candidates, best first.
-    func propose(count: Int, seeds: [Candidate], isMeasured: (Schedule) -> Bool, model: CostModel,
-                 features: FeatureCache, rng: inout SplitMix64) -> [Candidate] {
+    /// Every unmeasured candidate seen in any generation with its model
+    /// score, best first, distinct by schedule. `seeds` are measured
+    /// candidates, best first.
+    func propose(seeds: [Candidate], isMeasured: (Schedule) -> Bool, model: CostModel,
+                 features: FeatureCache, rng: inout SplitMix64) -> [ScoredCandidate] {
         var population = Array(seeds.prefix(Int(Double(options.population) * options.measuredFraction)))
         var attempts = 0
         while population.count < options.population && attempts < options.population * 4 {
@@ -45,7 +55,8 @@ struct EvolutionarySearch {
             if generation == options.generations { break }
             population = nextGeneration(valid.map { population[$0] }, scores, &rng)
         }
-        return pool.values.sorted { ($0.score, -$0.order) > ($1.score, -$1.order) }.prefix(count).map(\.candidate)
+        return pool.map { ScoredCandidate(candidate: $1.candidate, schedule: $0, score: $1.score, order: $1.order) }
+            .sorted { ($0.score, -$0.order) > ($1.score, -$1.order) }
     }
 
     /// Roulette-wheel selection by score, then mutation.

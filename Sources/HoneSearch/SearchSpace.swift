@@ -58,7 +58,11 @@ public struct SearchSpace: Sendable {
     /// search's only sampler; `RandomScheduleGenerator` (HoneSchedule)
     /// draws from the whole step language instead, to fuzz lowering.
     public func sample(_ rng: inout SplitMix64) -> Candidate {
-        let index = rng.next(below: sketches.count)
+        sample(sketch: rng.next(below: sketches.count), &rng)
+    }
+
+    /// A random candidate of one sketch.
+    func sample(sketch index: Int, _ rng: inout SplitMix64) -> Candidate {
         let kinds = sketches[index].decisions
         var decisions = [[Int]](repeating: [], count: kinds.count)
         for (i, kind) in kinds.enumerated() {

@@ -63,7 +63,11 @@ public final class Tuner {
         self.store = store
         self.model = model
         self.options = options
-        searchPolicy = options.searchPolicy ?? .search(space.kernel, threads: target.threads)
+        searchPolicy = options.searchPolicy ?? {
+            var policy = TrialPolicy.search(space.kernel, threads: target.threads, budget: options.timeBudget)
+            policy.pipeline = options.searchPipeline
+            return policy
+        }()
         features = FeatureCache(kernel: space.kernel, maxCodeSize: options.maxCodeSize)
         rng = SplitMix64(seed: options.seed)
         proposer = options.strategy.makeProposer()
@@ -197,10 +201,12 @@ public final class Tuner {
                              timing: Timing(samples: [best.seconds!], number: 1), error: nil)
     }
 
-    /// The fastest distinct schedules measured so far.
+    /// The fastest distinct schedules measured so far, within 2x of the best
+    /// (a slower one cannot win: re-measuring it only spends the budget).
     private var finalists: [Schedule] {
         var seen = Set<Schedule>()
-        return history.filter { $0.seconds != nil }.sorted { $0.seconds! < $1.seconds! }.map(\.schedule)
+        let best = bestSeconds ?? .infinity
+        return history.filter { $0.seconds.map { $0 <= 2 * best } ?? false }.sorted { $0.seconds! < $1.seconds! }.map(\.schedule)
             .filter { seen.insert($0).inserted }.prefix(options.finalists).map { $0 }
     }
 
@@ -217,18 +223,10 @@ public final class Tuner {
     // MARK: Model
 
     private func retrain() {
-        guard proposer.usesModel else { return }
-        let usable = history.filter { $0.seconds != nil || $0.tooSlow }
-        guard let best = bestSeconds else { return }
-        let rows = features.features(usable.map(\.schedule))
-        var programs: [ProgramFeatures] = [], labels: [Float] = []
-        for (entry, r) in zip(usable, rows) {
-            guard let r else { continue }
-            programs.append(r)
-            labels.append(entry.seconds.map { Float(best / $0) } ?? 0)
-        }
+        guard proposer.usesModel, bestSeconds != nil else { return }
+        let data = TrainingSet(history: history, features: features)
         do {
-            try model.update(programs: programs, relativeThroughput: labels)
+            try model.update(programs: data.programs, relativeThroughput: data.labels)
         } catch {
             warn("training the cost model failed: \(error)")
         }

@@ -1,3 +1,4 @@
+import HoneCodegen
 import HoneMeasure
 
 public struct TuningOptions: Hashable, Sendable {
@@ -26,8 +27,11 @@ public struct TuningOptions: Hashable, Sendable {
     /// slower than the default. Nil: for kernels of at most `smallKernelFlops`;
     /// large ones run it for seconds.
     public var measureDefaultFirst: Bool?
-    /// How the search's candidates are timed; nil: `TrialPolicy.search` for the kernel and thread count.
+    /// How the search's candidates are timed; nil: `TrialPolicy.search` for the kernel, thread count and time budget,
+    /// compiled at `searchPipeline`.
     public var searchPolicy: TrialPolicy?
+    /// The LLVM level the search's candidates are compiled at (the finalists and the shipped code: always `.o3`).
+    public var searchPipeline = CompilePipeline.o3
     /// How the finalists are re-measured.
     public var finalPolicy = TrialPolicy.final
 

@@ -170,6 +170,7 @@ extension CheckMode: ExpressibleByArgument {
 }
 
 extension TuningOptions.Strategy: ExpressibleByArgument {}
+extension CompilePipeline: ExpressibleByArgument {}
 
 /// A time budget written 90s, 10m, 1h, 1.5h or in plain seconds.
 struct TimeBudget: ExpressibleByArgument {
@@ -196,6 +197,10 @@ struct SearchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Worker processes that compile a batch in parallel; timing is always one candidate at a time "
                                + "(default: 2 when a second core is idle, else 1).", valueName: "n"))
     var compileWorkers: Int?
+
+    @Option(help: ArgumentHelp("The LLVM level the search compiles its candidates at; the finalists and the code written out "
+                               + "are always compiled at o3.", valueName: "o3|o2|o1"))
+    var searchPipeline: CompilePipeline = .o3
 
     func validate() throws {
         guard population >= 8 else { throw ValidationError("--population must be at least 8") }

@@ -81,6 +81,7 @@ struct TuneCommand: ParsableCommand {
         options.seed = batchOptions.seed
         options.batchSize = batchOptions.batch
         options.population = searchOptions.population
+        options.searchPipeline = searchOptions.searchPipeline
         options.timeBudget = timeBudget?.seconds
         let target = threadOptions.target
         var tuning = KernelTuning(task: task, target: target, options: options, recordsPath: recordsPath,

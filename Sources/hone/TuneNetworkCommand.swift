@@ -102,6 +102,7 @@ struct TuneNetworkCommand: ParsableCommand {
             options.tuning.finalists = finalists
             options.tuning.seed = seed
             options.tuning.population = searchOptions.population
+            options.tuning.searchPipeline = searchOptions.searchPipeline
             var tuning = NetworkTuning(network: network, taskIndices: indices, target: target, options: options, recordsPath: recordsPath,
                                        workerOptions: MeasureOptions(threads: threadOptions.threads, compileTimeout: compileLimits.compileTimeout),
                                        compileWorkers: searchOptions.workers)

@@ -17,6 +17,14 @@ import Testing
     #expect(runs >= 2 + 3 * timing.number)
 }
 
+@Test func aRunJustMadeSizesTheFirstBatchInPlaceOfACalibrationRun() {
+    var runs = 0
+    // The run before took longer than a batch must last: batches of one run, and no run spent calibrating.
+    let timing = measure(TimingOptions(warmupRuns: 0, repeats: 3, minRepeatSeconds: 0.01), firstRun: 0.5) { runs += 1 }
+    #expect(timing.number == 1)
+    #expect(runs == 3)
+}
+
 @Test func flushingTheCacheTimesSingleRuns() {
     var runs = 0
     let timing = measure(TimingOptions(warmupRuns: 1, repeats: 4, minRepeatSeconds: 1, flushCache: true)) { runs += 1 }

@@ -78,8 +78,34 @@ func relativeDifference(_ values: [Float], _ reference: [Float]) -> Double {
 /// as the same answer (fp32 sums in another order).
 let agreement = 1e-3
 
-public func prepare(_ row: SuiteRow, paths: SuitePaths, compiler: Compiler) throws -> PreparedRow {
+/// A Hone schedule timed beside the default one: a hand schedule or a tuned one.
+public struct ScheduleContender: Sendable {
+    public var name: String
+    public var role: Contender.Role
+    public var path: String
+
+    public init(name: String, role: Contender.Role, path: String) {
+        self.name = name
+        self.role = role
+        self.path = path
+    }
+}
+
+/// A suite row: its kernel from Kernels/, the hand schedule shipped beside
+/// it and the tuned schedule `make bench-tune` wrote, when they exist.
+public func prepare(_ row: SuiteRow, paths: SuitePaths, compiler: Compiler, only: String? = nil) throws -> PreparedRow {
     let kernel = try Kernel.load(path: paths.kernel(row.kernel), overrides: row.overrides)
+    let schedules = [ScheduleContender(name: "Hone hand schedule", role: .honeHand, path: paths.handSchedule(row.kernel)),
+                     ScheduleContender(name: "Hone tuned", role: .honeTuned, path: paths.tunedSchedule(row))]
+        .filter { FileManager.default.fileExists(atPath: $0.path) }
+    return try prepare(row, kernel: kernel, schedules: schedules, compiler: compiler, only: only)
+}
+
+/// Builds and checks every contender of `row` on `kernel`: the default
+/// schedule, `schedules` (the first tuned one decides `tuned`) and the
+/// row's baselines. With `only`, just that contender is kept, unchecked:
+/// a process timing one contender alone, after its parent checked them all.
+public func prepare(_ row: SuiteRow, kernel: Kernel, schedules: [ScheduleContender], compiler: Compiler, only: String? = nil) throws -> PreparedRow {
     let buffers = KernelBuffers(kernel: kernel, seed: 1)
     let inputs = Array(buffers.buffers.dropLast())
     var contenders: [Contender] = []
@@ -91,18 +117,31 @@ public func prepare(_ row: SuiteRow, paths: SuitePaths, compiler: Compiler) thro
         return Contender(name: name, role: role, run: { compiled.run(arguments) }, owner: [compiled, output] as AnyObject)
     }
     func floats(_ buffer: TensorBuffer) -> [Float] { Array(UnsafeBufferPointer(start: buffer.floats, count: buffer.count)) }
+    func wanted(_ name: String) -> Bool { only == nil || only == name }
 
     // The default schedule, checked against the interpreter: the reference.
-    let defaultContender = try honeContender("Hone default schedule", .honeDefault, .default, output: buffers.output)
-    defaultContender.run()
-    let verification = try verify(buffers, mode: .sampled(300))
-    guard verification.comparison.passed else {
-        throw HoneError("\(row.id): Hone's default schedule disagrees with the interpreter: \(verification.summary)")
+    let defaultName = "Hone default schedule"
+    var verification = "not checked (timed alone)"
+    var reference: [Float] = []
+    if only == nil {
+        let defaultContender = try honeContender(defaultName, .honeDefault, .default, output: buffers.output)
+        defaultContender.run()
+        let check = try verify(buffers, mode: .sampled(300))
+        guard check.comparison.passed else {
+            throw HoneError("\(row.id): Hone's default schedule disagrees with the interpreter: \(check.summary)")
+        }
+        verification = check.summary
+        reference = floats(buffers.output)
+        contenders.append(defaultContender)
+    } else if only == defaultName {
+        contenders.append(try honeContender(defaultName, .honeDefault, .default, output: buffers.output))
     }
-    let reference = floats(buffers.output)
-    contenders.append(defaultContender)
 
     func accept(_ contender: Contender, output: () -> [Float]) {
+        guard only == nil else {
+            if only == contender.name { contenders.append(contender) }
+            return
+        }
         contender.run()
         let difference = relativeDifference(output(), reference)
         if difference <= agreement {
@@ -112,35 +151,25 @@ public func prepare(_ row: SuiteRow, paths: SuitePaths, compiler: Compiler) thro
         }
     }
 
-    let handPath = paths.handSchedule(row.kernel)
-    if FileManager.default.fileExists(atPath: handPath) {
-        do {
-            let output = TensorBuffer(type: kernel.output.type, shape: kernel.output.shape)
-            let hand = try honeContender("Hone hand schedule", .honeHand, try Schedule.load(path: handPath), output: output)
-            accept(hand) { floats(output) }
-        } catch {
-            problems.append(("Hone hand schedule", "\(error)"))
-        }
-    }
-
     var tuned = TunedState.notTuned
-    let tunedPath = paths.tunedSchedule(row)
-    if FileManager.default.fileExists(atPath: tunedPath) {
+    for spec in schedules where wanted(spec.name) {
         do {
             let output = TensorBuffer(type: kernel.output.type, shape: kernel.output.shape)
-            let contender = try honeContender("Hone tuned", .honeTuned, try Schedule.load(path: tunedPath), output: output)
+            let contender = try honeContender(spec.name, spec.role, try Schedule.load(path: spec.path), output: output)
             let before = contenders.count
             accept(contender) { floats(output) }
-            tuned = contenders.count > before ? .tuned(path: tunedPath) : .invalid("wrong output")
+            if spec.role == .honeTuned, case .notTuned = tuned {
+                tuned = contenders.count > before ? .tuned(path: spec.path) : .invalid("wrong output")
+            }
         } catch {
-            tuned = .invalid("\(error)")
-            problems.append(("Hone tuned", "\(error)"))
+            if spec.role == .honeTuned, case .notTuned = tuned { tuned = .invalid("\(error)") }
+            problems.append((spec.name, "\(error)"))
         }
     }
 
     for kind in row.baselines {
         do {
-            for baseline in try makeBaselines([kind], for: kernel, inputs: inputs) {
+            for baseline in try makeBaselines([kind], for: kernel, inputs: inputs) where wanted(baseline.name) {
                 accept(Contender(name: baseline.name, role: baseline.sameLayout ? .baseline : .ownLayout, run: baseline.run,
                                  owner: baseline.owner), output: baseline.output)
             }
@@ -149,5 +178,5 @@ public func prepare(_ row: SuiteRow, paths: SuitePaths, compiler: Compiler) thro
         }
     }
     return PreparedRow(row: row, kernel: kernel, contenders: contenders, problems: problems, tuned: tuned,
-                       verification: verification.summary, buffers: buffers)
+                       verification: verification, buffers: buffers)
 }

@@ -31,7 +31,8 @@ func dnnlSgemmBaselines(_ operation: Operation, _ inputs: [TensorBuffer]) throws
 /// oneDNN's primitives: convolution and deconvolution (two ways: the
 /// kernel's NCHW layout with the reorders inside the timed call, and
 /// oneDNN's preferred layout, the primitive alone), softmax, layer
-/// normalization and the L2-norm reduction.
+/// normalization, the L2-norm reduction, pooling and the binary addition
+/// with a ReLU post-op.
 func dnnlPrimitiveBaselines(_ operation: Operation, _ inputs: [TensorBuffer]) throws -> [Baseline] {
     let context = try DNNL.shared()
     switch operation {
@@ -72,6 +73,8 @@ func dnnlPrimitiveBaselines(_ operation: Operation, _ inputs: [TensorBuffer]) th
         let output = try DNNLMemory(result, context: context)
         let call = try DNNLCall(descriptor: pd, arguments: [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)], context: context)
         return [Baseline(name: "oneDNN reduction (L2 norm)", owner: call, run: call.run, output: { floats(output, 1) })]
+    case .pooling(let pooling): return [try poolingBaseline(pooling, inputs, context)]
+    case .addRelu(let shape): return [try addReluBaseline(shape, inputs, context)]
     case .matmul, .transposedHeadsMatmul:
         throw HoneError("use dnnl_sgemm for matmuls")
     }

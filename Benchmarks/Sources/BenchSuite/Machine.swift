@@ -105,10 +105,12 @@ public struct CPUSnapshot {
     private static func ownTicks() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
               let close = text.lastIndex(of: ")") else { return 0 }
-        // After "pid (comm)": state is field 3; utime and stime are 14 and 15.
+        // After "pid (comm)": state is field 3; utime and stime are 14 and
+        // 15, cutime and cstime (waited-for children: contenders timed in
+        // processes of their own) 16 and 17.
         let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
-        return user + system
+        guard fields.count > 14 else { return 0 }
+        return fields[11...14].compactMap { Int($0) }.reduce(0, +)
     }
 }
 

@@ -32,7 +32,25 @@ public struct RowTimings: Sendable {
     public var spreads: [String: Double]
     public var disturbedRounds: Int
     public var roundCount: Int
+    /// Timings that failed (contender and round), left out of the medians.
+    public var failures: [String] = []
+
+    public init(rounds: [RoundTiming], medians: [String: Double], spreads: [String: Double], disturbedRounds: Int, roundCount: Int, failures: [String] = []) {
+        self.rounds = rounds
+        self.medians = medians
+        self.spreads = spreads
+        self.disturbedRounds = disturbedRounds
+        self.roundCount = roundCount
+        self.failures = failures
+    }
+
+    /// Contenders whose round spread is above `spreadLimit`: their medians are not to be trusted.
+    public var unsteady: [String] { spreads.filter { $0.value > spreadLimit }.map(\.key).sorted() }
 }
+
+/// A round spread ((max - min) / median) above this flags a contender's
+/// time as unsteady in the reports.
+public let spreadLimit = 0.10
 
 public struct TimingPlan: Sendable {
     public var rounds: Int
@@ -41,11 +59,14 @@ public struct TimingPlan: Sendable {
     /// A round during which other processes used more than this share of
     /// the machine's CPU time is disturbed.
     public var disturbedShare: Double
+    /// Whether every timing ran in a process of its own (`isolatedTimer`).
+    public var isolated: Bool
 
-    public init(rounds: Int = 5, minimumSeconds: Double = 0.05, disturbedShare: Double = 0.1) {
+    public init(rounds: Int = 5, minimumSeconds: Double = 0.05, disturbedShare: Double = 0.1, isolated: Bool = false) {
         self.rounds = rounds
         self.minimumSeconds = minimumSeconds
         self.disturbedShare = disturbedShare
+        self.isolated = isolated
     }
 }
 
@@ -64,11 +85,24 @@ func timeCalls(_ run: () -> Void, minimum: Double) -> (Double, Int) {
     return (elapsed / Double(runs), runs)
 }
 
+/// Takes one timing of contender `index` of a row with at least `minimum`
+/// seconds of calls: seconds per call and the calls, or nil when it failed.
+public typealias ContenderTimer = (_ index: Int, _ minimum: Double) -> (seconds: Double, runs: Int)?
+
+/// Times each contender in this process (they were all checked, and so
+/// warmed up, by `prepare`).
+public func inProcessTimer(_ prepared: PreparedRow) -> ContenderTimer {
+    { index, minimum in timeCalls(prepared.contenders[index].run, minimum: minimum) }
+}
+
 /// Times the contenders alternately, round after round (the order reversed
 /// every other round), so a neighbour's burst slows all of them alike.
-/// Every contender has already run once (its check), which warms it up.
-public func time(_ prepared: PreparedRow, plan: TimingPlan) -> RowTimings {
+/// A timing that fails (an isolated process that died) is left out and
+/// named in `failures`.
+public func time(_ prepared: PreparedRow, plan: TimingPlan, timer: ContenderTimer? = nil) -> RowTimings {
+    let timer = timer ?? inProcessTimer(prepared)
     var rounds: [RoundTiming] = []
+    var failures: [String] = []
     var disturbed = 0
     for round in 0..<plan.rounds {
         let order = round % 2 == 0 ? Array(prepared.contenders.indices) : prepared.contenders.indices.reversed()
@@ -76,7 +110,10 @@ public func time(_ prepared: PreparedRow, plan: TimingPlan) -> RowTimings {
         var timings: [RoundTiming] = []
         for i in order {
             let contender = prepared.contenders[i]
-            let (seconds, runs) = timeCalls(contender.run, minimum: plan.minimumSeconds)
+            guard let (seconds, runs) = timer(i, plan.minimumSeconds) else {
+                failures.append("\(contender.name), round \(round + 1)")
+                continue
+            }
             timings.append(RoundTiming(row: prepared.row.id, round: round, contender: contender.name, role: contender.role.rawValue,
                                        seconds: seconds, runs: runs, othersShare: 0, disturbed: false))
         }
@@ -94,5 +131,5 @@ public func time(_ prepared: PreparedRow, plan: TimingPlan) -> RowTimings {
         medians[contender.name] = median
         spreads[contender.name] = (samples.last! - samples.first!) / median
     }
-    return RowTimings(rounds: rounds, medians: medians, spreads: spreads, disturbedRounds: disturbed, roundCount: plan.rounds)
+    return RowTimings(rounds: rounds, medians: medians, spreads: spreads, disturbedRounds: disturbed, roundCount: plan.rounds, failures: failures)
 }

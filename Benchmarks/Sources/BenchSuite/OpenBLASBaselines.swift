@@ -36,8 +36,8 @@ func openBLASBaselines(_ operation: Operation, _ inputs: [TensorBuffer]) throws 
         return [Baseline(name: "OpenBLAS snrm2", owner: box, run: {
             box.pointer[0] = cblas_snrm2(Int32(count), a, 1)
         }, output: { box.values })]
-    case .softmax, .layerNorm:
-        throw HoneError("OpenBLAS has no softmax or layer normalization")
+    case .softmax, .layerNorm, .pooling, .addRelu:
+        throw HoneError("OpenBLAS has no softmax, layer normalization, pooling or elementwise operations")
     }
 }
 

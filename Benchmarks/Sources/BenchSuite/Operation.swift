@@ -13,6 +13,9 @@ enum Operation {
     case layerNorm(rows: Int, columns: Int)
     /// The Frobenius norm of `count` elements.
     case norm(count: Int)
+    case pooling(Pooling)
+    /// max(A + B, 0) elementwise over NCHW tensors of `shape`.
+    case addRelu(shape: [Int])
 
     init(_ kernel: Kernel) throws {
         var p: [String: Int] = [:]
@@ -33,12 +36,25 @@ enum Operation {
         case "conv1d":
             self = .convolution(Convolution(batch: try v("N"), channels: try v("CI"), filters: try v("CO"), input: [try v("L")],
                                             window: [try v("K")], stride: try v("S"), padding: try v("P")))
+        case "conv2d_1x1":
+            self = .convolution(Convolution(batch: try v("N"), channels: try v("C"), filters: try v("F"), input: [try v("H"), try v("W")],
+                                            window: [1, 1], stride: 1, padding: 0))
         case "conv2d", "conv2d_bias_relu":
             self = .convolution(Convolution(batch: try v("N"), channels: try v("C"), filters: try v("F"), input: [try v("H"), try v("W")],
                                             window: [3, 3], stride: 1, padding: 1, biasRelu: kernel.name == "conv2d_bias_relu"))
-        case "conv2d_general":
+        case "conv2d_general", "conv2d_general_bias_relu":
             self = .convolution(Convolution(batch: try v("N"), channels: try v("C"), filters: try v("F"), input: [try v("H"), try v("W")],
-                                            window: [try v("KH"), try v("KW")], stride: try v("S"), padding: try v("P"), dilation: try v("D")))
+                                            window: [try v("KH"), try v("KW")], stride: try v("S"), padding: try v("P"), dilation: try v("D"),
+                                            biasRelu: kernel.name == "conv2d_general_bias_relu"))
+        case "max_pool2d":
+            let k = try v("K")
+            self = .pooling(Pooling(batch: try v("N"), channels: try v("C"), input: [try v("H"), try v("W")], window: [k, k],
+                                    stride: try v("S"), padding: try v("P"), average: false))
+        case "global_avg_pool2d":
+            let (h, w) = (try v("H"), try v("W"))
+            self = .pooling(Pooling(batch: try v("N"), channels: try v("C"), input: [h, w], window: [h, w], stride: 1, padding: 0, average: true))
+        case "add_relu":
+            self = .addRelu(shape: [try v("N"), try v("C"), try v("H"), try v("W")])
         case "conv3d":
             let k = try v("K")
             self = .convolution(Convolution(batch: try v("N"), channels: try v("C"), filters: try v("F"), input: [try v("DI"), try v("H"), try v("W")],
@@ -58,6 +74,18 @@ enum Operation {
         default:
             throw HoneError("no library computes kernel \(kernel.name); list no baselines for it in the suite")
         }
+    }
+}
+
+/// The baselines that apply to what `kernel` computes (none when no library
+/// computes it): what a network's task is timed against.
+public func applicableBaselines(_ kernel: Kernel) -> [BaselineKind] {
+    guard let operation = try? Operation(kernel) else { return [] }
+    switch operation {
+    case .matmul, .transposedHeadsMatmul: return [.openblas, .dnnlSgemm]
+    case .convolution(let conv): return conv.isDepthwise ? [.dnnl] : [.openblas, .dnnl]
+    case .norm: return [.openblas, .dnnl]
+    case .softmax, .layerNorm, .pooling, .addRelu: return [.dnnl]
     }
 }
 
@@ -101,4 +129,21 @@ struct Convolution {
     var outputCount: Int { batch * filters * output.reduce(1, *) }
     var windowSize: Int { window.reduce(1, *) }
     var isDepthwise: Bool { groups > 1 && groups == channels && groups == filters }
+}
+
+
+/// Max or average pooling over NC + spatial tensors, the same window,
+/// stride and zero padding on every axis (padded points never win a max;
+/// an average divides by the whole window, which no padding reaches here).
+struct Pooling {
+    var batch: Int
+    var channels: Int
+    var input: [Int]
+    var window: [Int]
+    var stride: Int
+    var padding: Int
+    var average: Bool
+
+    var output: [Int] { zip(input, window).map { size, k in (size + 2 * padding - k) / stride + 1 } }
+    var outputCount: Int { batch * channels * output.reduce(1, *) }
 }

@@ -17,6 +17,8 @@ public struct ReportContext {
     public var commands: [String]
     public var suite: String
     public var seconds: Double
+    /// The previous run on the same CPU and the regressions against it.
+    public var previousRun: (name: String, regressions: [Regression])?
 
     public init(date: String, cpu: String, llvmCPU: String, threads: Int, peaks: MachinePeaks, othersBefore: Double, othersAfter: Double,
                 loadBefore: String, loadAfter: String, plan: TimingPlan, versions: [(String, String)], commands: [String], suite: String, seconds: Double) {
@@ -54,8 +56,10 @@ public func markdownReport(_ results: [RowResult], _ context: ReportContext) -> 
     if disturbed * 2 > rounds { out += "**The machine was busy: treat these figures as noise.** " }
     out += String(format: "Suite: %@, %d rows, %.0f s.\n\n", context.suite, results.count, context.seconds)
     out += "Every contender is timed alternately with the others, \(context.plan.rounds) rounds, "
+    out += context.plan.isolated ? "each timing in a process of its own (after a warm-up of a fifth of the time), " : "all in this one process, "
     out += String(format: "each timing at least %.0f ms of back-to-back calls; the table gives medians. ", context.plan.minimumSeconds * 1e3)
-    out += "**Tuned / best** is the best same-layout baseline's time over the tuned schedule's (above 1: Hone is faster). "
+    out += "**Tuned / best** is the best same-layout baseline's time over the tuned schedule's (above 1: Hone is faster); "
+    out += String(format: "⚠ unsteady marks a row where either's round spread (max − min over median) is above %.0f%%: its ratio is left out of the geometric means below. ", spreadLimit * 100)
     out += "Baselines take and return the kernel's layout (NCHW, row-major); oneDNN in its own blocked layout is listed apart. "
     out += "**Roofline** is the tuned (else best Hone) schedule's share of the measured peak, or of the DRAM bandwidth for kernels whose "
     out += "arithmetic intensity is below the machine's balance. **FLOPs** are the kernel's own count, except for transposed "
@@ -75,7 +79,7 @@ public func markdownReport(_ results: [RowResult], _ context: ReportContext) -> 
             tunedText = ms(r.tunedSeconds) + " (" + [gflops, speedup].compactMap { $0 }.joined(separator: ", ") + ")"
         }
         let baseline = r.bestBaseline.map { "\(ms($0.seconds))\(rate(r.flops, $0.seconds)) \($0.name)" } ?? "none"
-        let ratio = r.tunedOverBaseline.map { String(format: "**%.2f**", $0) } ?? "—"
+        let ratio = r.tunedOverBaseline.map { String(format: "**%.2f**", $0) + (r.isUnsteady ? " ⚠ unsteady" : "") } ?? "—"
         let own = r.bestOwnLayout.map { b in ms(b.seconds) + (r.tunedSeconds.map { String(format: " (tuned / it: %.2f)", b.seconds / $0) } ?? "") } ?? "—"
         let honeBest = r.tunedSeconds ?? [r.handSeconds, r.defaultSeconds].compactMap { $0 }.min()
         let roofline = honeBest.map { s in
@@ -93,22 +97,39 @@ public func markdownReport(_ results: [RowResult], _ context: ReportContext) -> 
     var groups: [String] = []
     for r in results where !groups.contains(r.row.group) { groups.append(r.row.group) }
     for group in groups {
-        let ratios = results.filter { $0.row.group == group }.compactMap(\.tunedOverBaseline)
+        let ratios = results.filter { $0.row.group == group && !$0.isUnsteady }.compactMap(\.tunedOverBaseline)
         out += "| \(group) | \(ratios.count) | \(geometricMean(ratios).map { String(format: "%.2f", $0) } ?? "—") | "
         out += "\(ratios.min().map { String(format: "%.2f", $0) } ?? "—") |\n"
     }
-    let all = results.compactMap(\.tunedOverBaseline)
+    let all = results.filter { !$0.isUnsteady }.compactMap(\.tunedOverBaseline)
     out += "| **all** | \(all.count) | **\(geometricMean(all).map { String(format: "%.2f", $0) } ?? "—")** | \(all.min().map { String(format: "%.2f", $0) } ?? "—") |\n"
+    let unsteady = results.filter { $0.isUnsteady && $0.tunedOverBaseline != nil }
+    if !unsteady.isEmpty {
+        let everything = results.compactMap(\.tunedOverBaseline)
+        out += "\nLeft out as unsteady: " + unsteady.map { String(format: "%@ (%.2f)", $0.row.id, $0.tunedOverBaseline!) }.joined(separator: ", ")
+        out += geometricMean(everything).map { String(format: "; with them the geometric mean would be %.2f over %d rows.\n", $0, everything.count) } ?? ".\n"
+    }
     if all.isEmpty { out += "\nNo row has both a tuned schedule and a baseline yet: run `make bench` (it tunes first).\n" }
 
     out += "\n## Spread and checks\n\n"
     for r in results {
         let spreads = r.contenders.compactMap { c in r.timings.spreads[c.0].map { String(format: "%@ %.0f%%", c.0, $0 * 100) } }
         out += "- **\(r.row.id)**: default schedule \(r.verification). Round spread (max − min over median): \(spreads.joined(separator: ", "))."
+        if !r.timings.unsteady.isEmpty { out += " **Unsteady (spread above \(Int(spreadLimit * 100))%): \(r.timings.unsteady.joined(separator: ", ")).**" }
+        if !r.timings.failures.isEmpty { out += " Failed timings: \(r.timings.failures.joined(separator: "; "))." }
         if r.timings.disturbedRounds > 0 { out += " \(r.timings.disturbedRounds) disturbed rounds." }
         for (name, problem) in r.problems { out += " *\(name)*: \(problem)." }
         if let warnings = r.tuning?.warnings, !warnings.isEmpty { out += " Records: \(warnings.count) lines skipped." }
         out += "\n"
+    }
+
+    out += "\n## Regressions\n\n"
+    if let previous = context.previousRun {
+        out += previous.regressions.isEmpty ? "No Hone schedule is more than 10% slower than in the previous run on this CPU (`\(previous.name)`).\n"
+            : "Hone schedules more than 10% slower than in the previous run on this CPU (`\(previous.name)`):\n\n"
+        for r in previous.regressions { out += "- \(r.text)\n" }
+    } else {
+        out += "No earlier run on this CPU in the results folder to compare with.\n"
     }
 
     out += "\n## Versions\n\n"

@@ -55,6 +55,13 @@ public struct RowResult {
         return baseline.seconds / tuned
     }
 
+    /// Whether the tuned schedule's or the best baseline's round spread is
+    /// above `spreadLimit`, so that their ratio is not to be trusted.
+    public var isUnsteady: Bool {
+        let names = [contenders.first { $0.1 == .honeTuned }?.0, bestBaseline?.name].compactMap { $0 }
+        return names.contains { (timings.spreads[$0] ?? 0) > spreadLimit }
+    }
+
     /// The fraction of the roofline bound the best Hone schedule reaches:
     /// of peak FLOP/s when the kernel's arithmetic intensity is above the
     /// machine's balance, else of the DRAM bandwidth; and which.

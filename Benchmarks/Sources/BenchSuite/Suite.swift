@@ -17,6 +17,15 @@ public struct SuiteRow: Sendable {
     public var inDefaultSuite: Bool
     public var baselines: [BaselineKind]
 
+    public init(id: String, group: String, kernel: String, parameters: [(String, Int)], inDefaultSuite: Bool, baselines: [BaselineKind]) {
+        self.id = id
+        self.group = group
+        self.kernel = kernel
+        self.parameters = parameters
+        self.inDefaultSuite = inDefaultSuite
+        self.baselines = baselines
+    }
+
     /// "M=512,N=512,K=512", as `--set` takes it.
     public var setArgument: String { parameters.map { "\($0.0)=\($0.1)" }.joined(separator: ",") }
     public var overrides: [String: Int] { Dictionary(uniqueKeysWithValues: parameters) }

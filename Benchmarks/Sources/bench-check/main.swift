@@ -38,6 +38,13 @@ let cases: [(String, [String: Int], [BaselineKind])] = [
     ("softmax", ["M": 7, "N": 37], [.dnnl]),
     ("layernorm", ["M": 6, "N": 40], [.dnnl]),
     ("norm", ["M": 13, "N": 29], [.openblas, .dnnl]),
+    // The networks' operators (Networks/*.network).
+    ("conv2d_general_bias_relu", ["N": 1, "C": 3, "H": 19, "W": 17, "F": 8, "KH": 7, "KW": 7, "S": 2, "P": 3, "D": 1], [.openblas, .dnnl]),
+    ("conv2d_general_bias_relu", ["N": 1, "C": 8, "H": 10, "W": 9, "F": 16, "KH": 3, "KW": 3, "S": 2, "P": 1, "D": 1], [.openblas, .dnnl]),
+    ("conv2d_1x1", ["N": 1, "C": 12, "H": 7, "W": 9, "F": 8], [.openblas, .dnnl]),
+    ("max_pool2d", ["N": 1, "C": 5, "H": 11, "W": 10, "K": 3, "S": 2, "P": 1], [.dnnl]),
+    ("global_avg_pool2d", ["N": 1, "C": 9, "H": 7, "W": 6], [.dnnl]),
+    ("add_relu", ["N": 1, "C": 4, "H": 5, "W": 7], [.dnnl]),
 ]
 
 do {
@@ -76,6 +83,25 @@ do {
         }
     }
     print("\(rows.count) suite rows, \(badRows) bad")
+
+    // Every task of the shipped networks: its kernel maps to the baselines
+    // bench-network times it against (or is listed as having none).
+    let networks = try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("Networks").path)
+        .filter { $0.hasSuffix(".network") }.sorted()
+    for file in networks {
+        let network = try Network.load(path: repository.appendingPathComponent("Networks/\(file)").path)
+        for task in network.tasks {
+            let kinds = applicableBaselines(task.kernel)
+            do {
+                let inputs = task.kernel.inputs.map { TensorBuffer(type: $0.type, shape: $0.shape) }
+                let baselines = try makeBaselines(kinds, for: task.kernel, inputs: inputs)
+                print("TASK \(network.name)/\(task.label): \(baselines.isEmpty ? "no baseline" : baselines.map(\.name).joined(separator: "; "))")
+            } catch {
+                badRows += 1
+                print("BAD TASK \(network.name)/\(task.label): \(error)")
+            }
+        }
+    }
     exit(failed == 0 && badRows == 0 ? 0 : 1)
 } catch {
     FileHandle.standardError.write(Data("bench-check: \(error)\n".utf8))

@@ -4,7 +4,12 @@
 // Benchmarks/results/<date>-<cpu>/ (report.md, report.svg, rounds.jsonl).
 //
 //   bench-suite [--suite default|full] [--only ID,ID] [--rounds R] [--threads T]
-//               [--results DIR] [--min-ms MS]
+//               [--results DIR] [--min-ms MS] [--contenders isolated|shared]
+//
+// With --contenders isolated (the default) every timing of every
+// contender runs in a process of its own (this program again, with
+// --time-one ROW --contender NAME), so no library's idle worker threads
+// slow the next contender; shared times them all in this process.
 //
 // `make bench` tunes every row first (hone tune ... --schedule-out
 // Benchmarks/results/tuned/ID.json); rows without a tuned schedule say
@@ -23,6 +28,9 @@ struct Options {
     var threads = ProcessInfo.processInfo.activeProcessorCount
     var results: URL
     var minimumSeconds = 0.05
+    var isolated = true
+    /// Set in a child that times one contender of one row.
+    var timeOne: (row: String, contender: String)?
 
     init(_ arguments: [String], repository: URL) throws {
         results = repository.appendingPathComponent("Benchmarks/results")
@@ -47,8 +55,17 @@ struct Options {
             case "--threads": threads = try number()
             case "--min-ms": minimumSeconds = Double(try number()) / 1000
             case "--results": results = URL(fileURLWithPath: try value())
+            case "--contenders":
+                let mode = try value()
+                guard mode == "isolated" || mode == "shared" else { throw HoneError("--contenders is isolated or shared, not '\(mode)'") }
+                isolated = mode == "isolated"
+            case "--time-one":
+                let row = try value()
+                guard i + 1 < arguments.count, arguments[i + 1] == "--contender" else { throw HoneError("--time-one ROW needs --contender NAME") }
+                i += 1
+                timeOne = (row, try value())
             case "--help", "-h":
-                print("usage: bench-suite [--suite default|full] [--only ID,ID] [--rounds R] [--threads T] [--results DIR] [--min-ms MS]")
+                print("usage: bench-suite [--suite default|full] [--only ID,ID] [--rounds R] [--threads T] [--results DIR] [--min-ms MS] [--contenders isolated|shared]")
                 exit(0)
             default: throw HoneError("unknown option \(arguments[i]); see --help")
             }
@@ -84,6 +101,11 @@ do {
     try configureThreads(options.threads)
     let paths = SuitePaths(repository: repository, results: options.results)
     var rows = try loadSuite(path: repository.appendingPathComponent("Benchmarks/suite.tsv").path)
+    if let one = options.timeOne {
+        guard let row = rows.first(where: { $0.id == one.row }) else { throw HoneError("no suite row \(one.row)") }
+        try runIsolatedTiming(try prepare(row, paths: paths, compiler: try Compiler(), only: one.contender), minimum: options.minimumSeconds)
+        exit(0)
+    }
     if let only = options.only {
         let unknown = only.subtracting(rows.map(\.id))
         guard unknown.isEmpty else { throw HoneError("no suite row \(unknown.sorted().joined(separator: ", ")) in Benchmarks/suite.tsv") }
@@ -93,7 +115,7 @@ do {
     }
 
     let cpu = cpuModelName()
-    print("# \(cpu), \(options.threads) threads, \(rows.count) rows, \(options.rounds) rounds")
+    print("# \(cpu), \(options.threads) threads, \(rows.count) rows, \(options.rounds) rounds, contenders \(options.isolated ? "each in its own process" : "in one process")")
     let loadBefore = loadAverages()
     let othersBefore = othersShare(over: 1)
     print(String(format: "machine: other processes used %.0f%% of the CPU over 1 s (load %@)", othersBefore * 100, loadBefore))
@@ -101,13 +123,17 @@ do {
     print(String(format: "peak: %.1f GFLOP/s, DRAM triad %.1f GB/s (measured again at the end; the report takes the higher)", startPeaks.flopsPerSecond / 1e9, startPeaks.bytesPerSecond / 1e9))
 
     let compiler = try Compiler()
-    let plan = TimingPlan(rounds: options.rounds, minimumSeconds: options.minimumSeconds)
+    let plan = TimingPlan(rounds: options.rounds, minimumSeconds: options.minimumSeconds, isolated: options.isolated)
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
     var results: [RowResult] = []
     var rounds: [RoundTiming] = []
     for row in rows {
         do {
             let prepared = try prepare(row, paths: paths, compiler: compiler)
-            let timings = time(prepared, plan: plan)
+            let timer = options.isolated ? isolatedTimer(prepared, executable: executable, arguments: { contender in
+                ["--results", options.results.path, "--threads", String(options.threads), "--time-one", row.id, "--contender", contender]
+            }) : nil
+            let timings = time(prepared, plan: plan, timer: timer)
             rounds += timings.rounds
             let tuning = try TuningSummary.load(path: paths.records(row), kernel: prepared.kernel)
             let result = RowResult(prepared, timings: timings, tuning: tuning)
@@ -116,6 +142,8 @@ do {
             let baseline = result.bestBaseline.map { String(format: "best baseline %.3f ms (%@)", $0.seconds * 1e3, $0.name) } ?? "no baseline"
             print("\(row.id) \(row.kernel) \(row.setArgument): default \(String(format: "%.3f ms", (result.defaultSeconds ?? 0) * 1e3)), \(baseline), \(ratio)")
             for (name, problem) in prepared.problems { print("  \(name): \(problem)") }
+            for name in timings.unsteady { print(String(format: "  %@: round spread %.0f%%, above %.0f%%: flagged", name, timings.spreads[name]! * 100, spreadLimit * 100)) }
+            if !timings.failures.isEmpty { print("  failed timings: \(timings.failures.joined(separator: "; "))") }
         } catch {
             print("\(row.id): \(error)")
         }
@@ -142,14 +170,23 @@ do {
         ("Swift", shell("swift --version 2>&1 | head -1")),
         ("kernel", shell("uname -r")),
     ]
-    let context = ReportContext(date: stamp, cpu: cpu, llvmCPU: HostTarget.host.cpu, threads: options.threads, peaks: peaks,
+    var context = ReportContext(date: stamp, cpu: cpu, llvmCPU: HostTarget.host.cpu, threads: options.threads, peaks: peaks,
                                 othersBefore: othersBefore, othersAfter: othersAfter, loadBefore: loadBefore, loadAfter: loadAfter,
                                 plan: plan, versions: versions, commands: commands, suite: options.only == nil ? options.suite : "selected rows",
                                 seconds: Date().timeIntervalSince(started))
+    let previous = previousRun(in: options.results, cpuSlug: slug(HostTarget.host.cpu), before: directory.lastPathComponent)
+    let regressions = previous.map { compare(results, with: $0.medians) }
+    context.previousRun = previous.map { ($0.name, regressions ?? []) }
     try markdownReport(results, context).write(to: directory.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
     try svgReport(results, title: "Hone vs oneDNN and OpenBLAS: \(cpu), \(options.threads) threads, \(stamp)")
         .write(to: directory.appendingPathComponent("report.svg"), atomically: true, encoding: .utf8)
     try (rounds.map(\.jsonLine).joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("rounds.jsonl"), atomically: true, encoding: .utf8)
+    if let previous, let regressions {
+        print(regressions.isEmpty ? "no regressions against \(previous.name)" : "regressions against \(previous.name):")
+        for r in regressions { print("  " + r.text) }
+    } else {
+        print("no earlier run on \(HostTarget.host.cpu) in \(options.results.path) to compare with")
+    }
     print("report: \(directory.path)/report.md (and report.svg, rounds.jsonl)")
 } catch {
     FileHandle.standardError.write(Data("bench-suite: \(error)\n".utf8))
