@@ -5,6 +5,10 @@ public enum SearchStrategy: String, Hashable, Sendable, CaseIterable, Codable {
     case evolutionary
     /// Sketches with random annotation and no model: the ablation baseline.
     case random
+    /// Decisions filled one slot at a time, the model keeping the best partial schedules (Halide adams2019).
+    case beam
+    /// Monte Carlo tree search over the same decisions, model rollouts and measured times backed up (ProTuner).
+    case mcts
 }
 
 /// How a record came to be, written in its candidate as `"strategy"`: the

@@ -34,7 +34,7 @@ public struct KernelTuning {
     public var compileWorkers: Int
     /// The `hone` binary workers run as `hone worker` (nil: this process's own executable).
     public var workerExecutable: URL?
-    /// The model the search starts from (with the evolutionary strategy).
+    /// The model the search starts from (with a model-guided strategy).
     public var model: ModelSource = .pretrained
 
     public init(task: MeasureTask, target: TargetInfo, options: TuningOptions, recordsPath: String,

@@ -38,6 +38,8 @@ extension SearchStrategy {
         switch self {
         case .evolutionary: ModelGuidedProposals()
         case .random: RandomProposals()
+        case .beam: BeamProposals()
+        case .mcts: TreeSearchProposals()
         }
     }
 

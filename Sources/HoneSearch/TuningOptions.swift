@@ -14,6 +14,8 @@ public struct TuningOptions: Hashable, Sendable {
     public var batchSize = 16
     public var population = 512
     public var generations = 4
+    /// Partial candidates the beam search keeps at each step (adams2019's default).
+    public var beamWidth = 32
     /// The fraction of each batch drawn at random instead of from the search.
     public var epsilon = 0.05
     /// The best candidates re-measured with `finalPolicy` at the end.

@@ -41,8 +41,12 @@ struct TuneCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the tuning curve (default: tuned/NAME.curve.svg).", valueName: "file"))
     var curveOut: String?
 
-    @Option(help: "Search strategy: evolutionary (model-guided) or random (the ablation baseline).")
+    @Option(help: ArgumentHelp("Search strategy: evolutionary (model-guided), beam (beam search over the decisions, as adams2019), "
+                               + "mcts (Monte Carlo tree search over them) or random (the ablation baseline)."))
     var strategy: TuningOptions.Strategy = .evolutionary
+
+    @Option(help: ArgumentHelp("Partial schedules the beam search keeps at each decision (with --strategy beam).", valueName: "k"))
+    var beamWidth: Int = 32
 
     @OptionGroup var searchOptions: SearchOptions
     @OptionGroup var batchOptions: BatchOptions
@@ -52,6 +56,7 @@ struct TuneCommand: ParsableCommand {
 
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
+        guard beamWidth >= 1 else { throw ValidationError("--beam-width must be at least 1") }
     }
 
     func run() throws {
@@ -72,6 +77,7 @@ struct TuneCommand: ParsableCommand {
 
         var options = TuningOptions(trials: trials)
         options.strategy = strategy
+        options.beamWidth = beamWidth
         options.seed = batchOptions.seed
         options.batchSize = batchOptions.batch
         options.population = searchOptions.population

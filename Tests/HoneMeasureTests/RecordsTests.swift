@@ -238,14 +238,14 @@ private let fixtureRecords = [
 /// Every origin reads back as written; a name this version does not know
 /// (a newer strategy) is kept, and so is its line.
 @Test func originsRoundTripIncludingUnknownNames() throws {
-    let origins = SearchStrategy.allCases.map { RecordOrigin.search($0) } + [.default, .final, .measure, RecordOrigin(rawValue: "beam")]
-    #expect(origins.last == .other("beam"))
+    let origins = SearchStrategy.allCases.map { RecordOrigin.search($0) } + [.default, .final, .measure, RecordOrigin(rawValue: "annealing")]
+    #expect(origins.last == .other("annealing"))
     let lines = origins.enumerated().map { i, origin in
         var record = sampleRecord(i, kernel: identity, target: target, seconds: 0.001)
         record.candidate?.origin = origin
         return record.jsonLine
     }
-    #expect(lines[0].contains(#""strategy":"evolutionary""#) && lines.last!.contains(#""strategy":"beam""#))
+    #expect(lines[0].contains(#""strategy":"evolutionary""#) && lines.last!.contains(#""strategy":"annealing""#))
     let loaded = RecordsLog.parse(Data(lines.joined(separator: "\n").utf8), name: "origins")
     #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
     #expect(loaded.records.map(\.origin) == origins)
