@@ -64,7 +64,7 @@ func irPrintsEachForm(form: String, marker: String) throws {
     (["run", "--set", "M"], "expected NAME=VALUE in 'M'"),
     (["run", "--threads", "0"], "--threads must be at least 1"),
     (["run", "--repeats", "0"], "--repeats must be at least 1"),
-    (["tune", "--strategy", "greedy"], "'evolutionary' and 'random'"),
+    (["tune", "--strategy", "greedy"], "'evolutionary', 'random', 'beam' or 'mcts'"),
     (["tune", "--time-budget", "5x"], "--time-budget"),
     (["tune", "--batch", "0"], "--batch must be at least 1"),
     (["measure", "--random", "1", "--records", "r.jsonl", "--inject", "meteor"], "unknown fault 'meteor'"),
