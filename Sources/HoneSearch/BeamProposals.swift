@@ -32,11 +32,6 @@ final class BeamProposals: ProposalStrategy {
 
     func propose(count: Int, context: ProposalContext, rng: inout SplitMix64) -> [Candidate] {
         var batch = ProposalBatch(context: context, capacity: count)
-        // All random while the model knows nothing (no data and no pretrained prior).
-        guard context.model.isTrained else {
-            batch.fillAtRandom(&rng)
-            return batch.chosen
-        }
         let order = self.order ?? DecisionOrder(space: context.space)
         self.order = order
         let searched = count - Int((Double(count) * context.options.epsilon).rounded())

@@ -20,11 +20,6 @@ final class ModelGuidedProposals: ProposalStrategy {
 
     func propose(count: Int, context: ProposalContext, rng: inout SplitMix64) -> [Candidate] {
         var batch = ProposalBatch(context: context, capacity: count)
-        // All random while the model knows nothing (no data and no pretrained prior).
-        guard context.model.isTrained else {
-            batch.fillAtRandom(&rng)
-            return batch.chosen
-        }
         let searched = count - Int((Double(count) * context.options.epsilon).rounded())
         let seeds = context.history.filter { $0.seconds != nil && $0.candidate != nil }.sorted { $0.seconds! < $1.seconds! }.map { $0.candidate! }
         var search = EvolutionarySearch(space: context.space, options: .init())

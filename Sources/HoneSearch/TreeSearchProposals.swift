@@ -28,11 +28,6 @@ final class TreeSearchProposals: ProposalStrategy {
 
     func propose(count: Int, context: ProposalContext, rng: inout SplitMix64) -> [Candidate] {
         var batch = ProposalBatch(context: context, capacity: count)
-        // All random while the model knows nothing (no data and no pretrained prior).
-        guard context.model.isTrained else {
-            batch.fillAtRandom(&rng)
-            return batch.chosen
-        }
         let (tree, scale) = prepare(context, &rng)
         let searched = count - Int((Double(count) * context.options.epsilon).rounded())
         // Best score per unmeasured schedule; `order` breaks ties the same way on every run.

@@ -48,6 +48,7 @@ public final class Tuner {
 
     private let features: FeatureCache
     private let proposer: ProposalStrategy
+    private let untrainedProposer = RandomProposals()
     private var measured: Set<Schedule> = []
     /// Every measured schedule, oldest first.
     private var history: [MeasuredCandidate] = []
@@ -217,7 +218,9 @@ public final class Tuner {
     private func nextBatch(_ count: Int) -> [Candidate] {
         let context = ProposalContext(space: space, history: history, measured: measured, model: model, features: features,
                                       options: options, log: { [weak self] in self?.log($0) })
-        return proposer.propose(count: count, context: context, rng: &rng)
+        // A model-guided strategy samples at random while its model knows nothing (no data and no pretrained prior).
+        let active = proposer.usesModel && !model.isTrained ? untrainedProposer : proposer
+        return active.propose(count: count, context: context, rng: &rng)
     }
 
     // MARK: Model

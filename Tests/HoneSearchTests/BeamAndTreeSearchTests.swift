@@ -11,18 +11,7 @@ import HoneTestSupport
 
     func tuner(_ store: MemoryStore, _ measurer: PlantedMeasurer, trials: Int, strategy: TuningOptions.Strategy,
                seed: UInt64 = 1) throws -> Tuner {
-        let task = try MeasureTask(spec: KernelSpec(path: ShippedKernels.path("gemm"), overrides: ["M": 128, "N": 128, "K": 128]))
-        var options = TuningOptions(trials: trials)
-        options.strategy = strategy
-        options.seed = seed
-        options.population = 128
-        options.generations = 3
-        options.beamWidth = 8
-        options.finalists = 2
-        options.measureDefaultFirst = false
-        let model = TreeCostModel(minimumPrograms: 24, seed: seed, threads: 1)
-        return Tuner(space: SearchSpace(kernel: Self.gemm, vectorLanes: 8, threads: 2), task: task,
-                     target: TargetInfo(cpu: "test", featuresHash: "0", threads: 2), measurer: measurer, store: store, model: model, options: options)
+        try TunerTests().tuner(store, measurer, trials: trials, strategy: strategy, seed: seed)
     }
 
     // MARK: The decision order

@@ -58,6 +58,7 @@ final class MemoryStore: TuningRecordStore {
         options.seed = seed
         options.population = 128
         options.generations = 3
+        options.beamWidth = 8
         options.finalists = 2
         options.measureDefaultFirst = false
         let model = TreeCostModel(minimumPrograms: 24, seed: seed, threads: 1)

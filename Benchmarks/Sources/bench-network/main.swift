@@ -44,46 +44,29 @@ struct Options {
     init(_ arguments: [String]) throws {
         results = repository.appendingPathComponent("Benchmarks/results")
         hone = repository.appendingPathComponent(".build/release/hone").path
-        var i = 1
-        func value() throws -> String {
-            guard i + 1 < arguments.count else { throw HoneError("\(arguments[i]) needs a value") }
-            i += 1
-            return arguments[i]
-        }
-        func number() throws -> Int {
-            let name = arguments[i], text = try value()
-            guard let n = Int(text), n > 0 else { throw HoneError("\(name) takes a positive integer, not '\(text)'") }
-            return n
-        }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--trials-per-task": trialsPerTask = try number()
-            case "--time-budget": timeBudget = Double(try number())
-            case "--rounds": rounds = try number()
-            case "--threads": threads = try number()
-            case "--min-ms": minimumSeconds = Double(try number()) / 1000
-            case "--results": results = URL(fileURLWithPath: try value())
-            case "--hone": hone = URL(fileURLWithPath: try value()).path
-            case "--seed": seed = try number()
-            case "--round-trials": roundTrials = try number()
+        var arguments = ArgumentCursor(arguments)
+        while let argument = arguments.current {
+            switch argument {
+            case "--trials-per-task": trialsPerTask = try arguments.positiveInteger()
+            case "--time-budget": timeBudget = Double(try arguments.positiveInteger())
+            case "--rounds": rounds = try arguments.positiveInteger()
+            case "--threads": threads = try arguments.positiveInteger()
+            case "--min-ms": minimumSeconds = Double(try arguments.positiveInteger()) / 1000
+            case "--results": results = URL(fileURLWithPath: try arguments.value())
+            case "--hone": hone = URL(fileURLWithPath: try arguments.value()).path
+            case "--seed": seed = try arguments.positiveInteger()
+            case "--round-trials": roundTrials = try arguments.positiveInteger()
             case "--no-tune": tune = false
-            case "--contenders":
-                let mode = try value()
-                guard mode == "isolated" || mode == "shared" else { throw HoneError("--contenders is isolated or shared, not '\(mode)'") }
-                isolated = mode == "isolated"
-            case "--time-one":
-                let task = try value()
-                guard i + 1 < arguments.count, arguments[i + 1] == "--contender" else { throw HoneError("--time-one TASK needs --contender NAME") }
-                i += 1
-                timeOne = (task, try value())
+            case "--contenders": isolated = try arguments.isolation()
+            case "--time-one": timeOne = try arguments.timeOne("TASK")
             case "--help", "-h":
                 print(Options.usage)
                 exit(0)
             default:
-                guard !arguments[i].hasPrefix("-"), network.isEmpty else { throw HoneError("unknown option \(arguments[i]); see --help") }
-                network = arguments[i]
+                guard !argument.hasPrefix("-"), network.isEmpty else { throw HoneError("unknown option \(argument); see --help") }
+                network = argument
             }
-            i += 1
+            arguments.advance()
         }
         guard !network.isEmpty else { throw HoneError("name a network file, e.g. Networks/resnet18.network\n\(Options.usage)") }
     }

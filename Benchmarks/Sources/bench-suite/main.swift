@@ -34,42 +34,25 @@ struct Options {
 
     init(_ arguments: [String], repository: URL) throws {
         results = repository.appendingPathComponent("Benchmarks/results")
-        var i = 1
-        func value() throws -> String {
-            guard i + 1 < arguments.count else { throw HoneError("\(arguments[i]) needs a value") }
-            i += 1
-            return arguments[i]
-        }
-        func number() throws -> Int {
-            let name = arguments[i], text = try value()
-            guard let n = Int(text), n > 0 else { throw HoneError("\(name) takes a positive integer, not '\(text)'") }
-            return n
-        }
-        while i < arguments.count {
-            switch arguments[i] {
+        var arguments = ArgumentCursor(arguments)
+        while let argument = arguments.current {
+            switch argument {
             case "--suite":
-                suite = try value()
+                suite = try arguments.value()
                 guard suite == "default" || suite == "full" else { throw HoneError("--suite is default or full, not '\(suite)'") }
-            case "--only": only = Set(try value().split(separator: ",").map(String.init))
-            case "--rounds": rounds = try number()
-            case "--threads": threads = try number()
-            case "--min-ms": minimumSeconds = Double(try number()) / 1000
-            case "--results": results = URL(fileURLWithPath: try value())
-            case "--contenders":
-                let mode = try value()
-                guard mode == "isolated" || mode == "shared" else { throw HoneError("--contenders is isolated or shared, not '\(mode)'") }
-                isolated = mode == "isolated"
-            case "--time-one":
-                let row = try value()
-                guard i + 1 < arguments.count, arguments[i + 1] == "--contender" else { throw HoneError("--time-one ROW needs --contender NAME") }
-                i += 1
-                timeOne = (row, try value())
+            case "--only": only = Set(try arguments.value().split(separator: ",").map(String.init))
+            case "--rounds": rounds = try arguments.positiveInteger()
+            case "--threads": threads = try arguments.positiveInteger()
+            case "--min-ms": minimumSeconds = Double(try arguments.positiveInteger()) / 1000
+            case "--results": results = URL(fileURLWithPath: try arguments.value())
+            case "--contenders": isolated = try arguments.isolation()
+            case "--time-one": timeOne = try arguments.timeOne("ROW")
             case "--help", "-h":
                 print("usage: bench-suite [--suite default|full] [--only ID,ID] [--rounds R] [--threads T] [--results DIR] [--min-ms MS] [--contenders isolated|shared]")
                 exit(0)
-            default: throw HoneError("unknown option \(arguments[i]); see --help")
+            default: throw HoneError("unknown option \(argument); see --help")
             }
-            i += 1
+            arguments.advance()
         }
     }
 }
