@@ -1,7 +1,8 @@
 import HoneIR
 
 /// Gradient-boosted trees over a program's store rows (its score is the sum
-/// over its stores), 31 leaves grown best-first, trained to rank programs
+/// over its stores, each copy a tile partition made weighted by its
+/// `partition_share`), 31 leaves grown best-first, trained to rank programs
 /// (`.packSumRank`; Ansor's pack-sum regression is the other choice). Until
 /// `minimumPrograms` programs are measured it scores with `prior` (a model
 /// trained on other kernels) when it has one, else at random, as Ansor's
@@ -30,7 +31,8 @@ public final class TreeCostModel: CostModel {
     public init(minimumPrograms: Int = 16, seed: UInt64 = 1, threads: Int = 2, objective: GradientBoostingObjective = .packSumRank,
                 prior: GradientBoostedTrees? = nil) {
         self.prior = prior
-        parameters = GradientBoostingParameters(objective: objective, rounds: 100, maxLeaves: 31, threads: max(1, threads), seed: seed)
+        parameters = GradientBoostingParameters(objective: objective, rounds: 100, maxLeaves: 31, threads: max(1, threads), seed: seed,
+                                                rowShareColumn: FeatureSchema.partitionShareColumn)
         self.minimumPrograms = minimumPrograms
         rng = SplitMix64(seed: seed ^ 0x5EED)
     }

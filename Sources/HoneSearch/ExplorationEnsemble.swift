@@ -19,7 +19,7 @@ final class ExplorationEnsemble {
         self.members = members
         // A third of the main model's rounds, half its leaves: cheap enough to retrain every batch.
         parameters = GradientBoostingParameters(objective: .packSumRank, rounds: 30, maxLeaves: 15, threads: ParallelRunner.coreCount,
-                                                seed: seed)
+                                                seed: seed, rowShareColumn: FeatureSchema.partitionShareColumn)
         rng = SplitMix64(seed: seed ^ 0xB007_57A9)
     }
 

@@ -5,14 +5,14 @@ import HoneTestSupport
 
 // Per-store features on hand-built loop nests with counts worked out by hand.
 
-/// The raw value of a column (undoing `slog` unless it is a one-hot).
+/// The raw value of a column (undoing `slog` where it was applied).
 private func value(_ row: [Float], _ name: String) -> Double {
     guard let i = FeatureSchema.index(of: name) else {
         Issue.record("no feature named \(name)")
         return .nan
     }
     let v = Double(row[i])
-    return FeatureSchema.isOneHot[i] ? v : (v < 0 ? -1 : 1) * (pow(2, abs(v)) - 1)
+    return FeatureSchema.isLogScaled[i] ? (v < 0 ? -1 : 1) * (pow(2, abs(v)) - 1) : v
 }
 
 private func expectValue(_ row: [Float], _ name: String, _ expected: Double, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
@@ -145,6 +145,33 @@ private let gemmNest: LoopNest = {
         let mads = rows.reduce(0) { $0 + value($1, "float_mad") }
         #expect(abs(mads - 1000) < 1, "\(schedule): \(mads) multiply-adds")
     }
+}
+
+@Test func partitionCopiesShareTheirStore() throws {
+    // for i in 0..<8 { if (partition, 6 of 8) { Y[i] = X[i] } else { Y[i] = X[i] (guarded copy) } }
+    // then a store under a tail guard and one under a partition without an
+    // else copy: neither is divided.
+    func copy() -> Stmt { .store("Y", [v("i")], load("X", v("i"))) }
+    let partition = IfFacts(kind: .partition, counts: IfFacts.Counts(evaluations: 8, holds: 6))
+    let inner = IfFacts(kind: .partition, counts: IfFacts.Counts(evaluations: 6, holds: 3))
+    let tail = IfFacts(kind: .tailGuard, counts: IfFacts.Counts(evaluations: 8, holds: 5))
+    let test = Expr.binary(.lt, v("i"), c(6))
+    let body = Stmt.block([
+        .ifThenElse(test, .ifThenElse(test, copy(), copy(), inner), copy(), partition),
+        .ifThenElse(test, copy(), nil, tail),
+        .ifThenElse(test, copy(), nil, partition),
+    ])
+    let nest = LoopNest(name: "copies", arguments: [Buffer(name: "X", type: .f32, shape: [8]), Buffer(name: "Y", type: .f32, shape: [8])],
+                        body: .loop(Loop("i", extent: c(8), body: body)))
+    let shares = extractFeatures(nest).map { value($0, "partition_share") }
+    #expect(shares.map { ($0 * 1e6).rounded() / 1e6 } == [0.375, 0.375, 0.25, 1, 1])
+    // Lowering's partitions: the copies of each store add up to one store.
+    let kernel = try ShippedKernels.load("gemm", ["M": 10, "N": 10, "K": 10])
+    let plain = extractFeatures(try lower(kernel, schedule: Schedule([]))).count
+    let rows = extractFeatures(try lower(kernel, schedule: Schedule([.split(stage: "C", loop: "i", factors: [4]),
+                                                                      .split(stage: "C", loop: "j", factors: [3])])))
+    #expect(rows.count > plain)
+    #expect(abs(rows.reduce(0) { $0 + value($1, "partition_share") } - Double(plain)) < 1e-6)
 }
 
 @Test func letsBindIndexValues() throws {

@@ -130,6 +130,58 @@ private func knownFunction(_ x: [Float]) -> Float { x[0] * x[0] + (x[1] > 0.3 ? 
         #expect(rowError < 0.2 * standardDeviation(perRow), "per-row RMSE \(rowError)")
     }
 
+    @Test func rowSharesCountACopiedStoreOnce() throws {
+        // Programs of 1-3 stores, v(row) = 2 x0 + x1^2 each; a store may be
+        // copied 1-3 times (as tile partitions copy stores), the copies'
+        // shares (column 3) summing to 1. Labels are sums over stores.
+        func programs(_ count: Int, seed: UInt64) -> (programs: [ProgramFeatures], labels: [Float]) {
+            var rng = TestRandom(seed)
+            var result: [ProgramFeatures] = [], labels: [Float] = []
+            for _ in 0..<count {
+                var program: ProgramFeatures = [], sum: Float = 0
+                for _ in 0..<(1 + Int(rng.next() % 3)) {
+                    let x = (0..<3).map { _ in rng.uniform(-1, 1) }
+                    sum += 2 * x[0] + x[1] * x[1]
+                    let copies = 1 + Int(rng.next() % 3)
+                    let cuts = (0..<copies).map { _ in rng.uniform(0.1, 1) }
+                    for cut in cuts { program.append(x + [cut / cuts.reduce(0, +)]) }
+                }
+                result.append(program)
+                labels.append(sum)
+            }
+            return (result, labels)
+        }
+        func data(_ p: (programs: [ProgramFeatures], labels: [Float])) -> TrainingData {
+            TrainingData(rows: p.programs.flatMap { $0 }, labels: p.labels, groupSizes: p.programs.map(\.count),
+                         weights: Array(repeating: 1, count: p.labels.count))
+        }
+        let train = programs(1500, seed: 6), test = programs(300, seed: 7)
+        let parameters = GradientBoostingParameters(objective: .packSum, rounds: 200, maxDepth: 4, learningRate: 0.1, rowShareColumn: 3)
+        let model = try GradientBoostedTrees.train(on: data(train), parameters: parameters, schemaVersion: 1)
+        let error = rmse(model.predict(test.programs), test.labels)
+        #expect(error < 0.15 * standardDeviation(test.labels), "program-sum RMSE \(error)")
+        // Splitting a store into more copies leaves its program's score as it was.
+        let program = test.programs[0]
+        var split: ProgramFeatures = []
+        for row in program {
+            let x = Array(row.prefix(3))
+            split.append(x + [row[3] * 0.25])
+            split.append(x + [row[3] * 0.75])
+        }
+        let scores = model.predict([program, split])
+        #expect(abs(scores[0] - scores[1]) <= 1e-4 * max(1, abs(scores[0])), "\(scores)")
+        // Without shares the copies count in full, and the sums are far off.
+        var plain = parameters
+        plain.rowShareColumn = nil
+        let plainModel = try GradientBoostedTrees.train(on: data(train), parameters: plain, schemaVersion: 1)
+        #expect(rmse(plainModel.predict(test.programs), test.labels) > 2 * error)
+        #expect(throws: HoneError.self) {
+            var bad = parameters
+            bad.rowShareColumn = 4
+            _ = try GradientBoostedTrees.train(on: data(train), parameters: bad, schemaVersion: 1)
+        }
+    }
+
     @Test func isDeterministicForASeedAndAnyThreadCount() throws {
         let data = makeRegression(rows: 2000, features: 12, seed: 8, noise: 0.3) { $0[0] * $0[1] + $0[2] }
         var p = GradientBoostingParameters(rounds: 30, rowSubsample: 0.7, columnSubsample: 0.6, seed: 42)

@@ -55,6 +55,7 @@ import HoneTestSupport
         let labels = rows.map { Float($0[0][0]) / 6 }
         let prior = try TreeCostModel.pretrain([(rows, labels)], parameters: .init(objective: .packSumRank, rounds: 20, maxDepth: 3))
         let model = TreeCostModel(minimumPrograms: 16, seed: 1, threads: 1, prior: prior)
+        model.parameters.rowShareColumn = nil  // two-column rows, without the schema's share column
         #expect(model.isTrained)
         #expect(model.predict(rows) == prior.predict(rows))
         try model.update(programs: rows, relativeThroughput: labels)

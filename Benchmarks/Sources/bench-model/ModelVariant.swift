@@ -8,6 +8,11 @@ struct ModelVariant: Sendable {
     /// The first is what Hone uses (and what --save trains).
     static let all: [ModelVariant] = [
         ModelVariant(name: "rank") { TreeCostModel(minimumPrograms: 1, seed: $0, threads: 2, objective: .packSumRank) },
+        ModelVariant(name: "rank-plainsum") { seed in
+            let m = TreeCostModel(minimumPrograms: 1, seed: seed, threads: 2, objective: .packSumRank)
+            m.parameters.rowShareColumn = nil  // schema 3's sum: every partition copy of a store counts in full
+            return m
+        },
         ModelVariant(name: "packsum") { TreeCostModel(minimumPrograms: 1, seed: $0, threads: 2, objective: .packSum) },
         ModelVariant(name: "rank-d6") { seed in
             let m = TreeCostModel(minimumPrograms: 1, seed: seed, threads: 2, objective: .packSumRank)

@@ -94,6 +94,10 @@ public struct FeatureExtractor: Sendable {
     var guardDepth = 0
     /// The fraction of the enclosing loops' iterations that reach this point.
     var fraction = 1.0
+    /// The share of a store's executions that its copy at this point runs
+    /// (the `partition_share` column): the fraction of the enclosing tile
+    /// partitions that lead here.
+    var partitionShare = 1.0
 
     // The current store (StoreAccesses.swift, StoreFeatures.swift).
     /// Its accesses, the write first.
@@ -130,6 +134,7 @@ public struct FeatureExtractor: Sendable {
         context = SIMD16()
         guardDepth = 0
         fraction = 1
+        partitionShare = 1
         buffers.removeAll(keepingCapacity: true)
         dimensions.removeAll(keepingCapacity: true)
         loops.removeAll(keepingCapacity: true)
@@ -188,19 +193,25 @@ public struct FeatureExtractor: Sendable {
     /// test's evaluations that take it. A test lowering could not count
     /// (one that reads memory, or would take too long to enumerate) is
     /// taken to hold half the time.
+    /// A partition's two branches are copies of the same stores, so each
+    /// copy's `partitionShare` is its branch's fraction.
     mutating func visitGuarded(_ then: Stmt, _ otherwise: Stmt?, _ facts: IfFacts) {
-        let outer = fraction
+        let outer = fraction, outerShare = partitionShare
         let holds = facts.counts.map { $0.evaluations > 0 ? Double($0.holds) / Double($0.evaluations) : 0 } ?? 0.5
         if facts.counts == nil && facts.kind == .other { metUncountedTestBuiltByHand = true }
+        let copies = facts.kind == .partition && otherwise != nil
         guardDepth += 1
         fraction = outer * holds
+        if copies { partitionShare = outerShare * holds }
         visit(then)
         if let otherwise {
             fraction = outer * (1 - holds)
+            if copies { partitionShare = outerShare * (1 - holds) }
             visit(otherwise)
         }
         guardDepth -= 1
         fraction = outer
+        partitionShare = outerShare
     }
 
     /// Pushes the loop's level and variable for its body. A loop deeper than

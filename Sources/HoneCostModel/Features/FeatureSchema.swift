@@ -14,7 +14,10 @@ import Foundation
 /// every `if` it makes (`IfFacts`), split tails, tile partitions and the
 /// bounds tests of compute_at regions; a test it cannot count (one reading
 /// memory, or past the enumeration limit) counts as holding half the time.
-/// A program's predicted score is the sum over its rows.
+/// A program's predicted score is the sum over its rows, each row's
+/// prediction weighted by its `partition_share` (the last column): the
+/// copies of one store that tile partitions make count as that store once,
+/// so a program does not score higher for having more copies.
 ///
 /// Estimates, as in Ansor: touched regions are boxes (per dimension, the
 /// index range over the loops, unioned over a store's accesses to the
@@ -31,6 +34,10 @@ import Foundation
 /// - 3: the bounds tests of compute_at regions are counted exactly too;
 ///   version 2 estimated them where they were not affine or took long to
 ///   enumerate, and weighted the work under them by the estimate.
+/// - 4: `partition_share` (column 160). Without it a program's score grew
+///   with the number of partition copies of its stores: on conv2d the
+///   search's predictions followed the row count (Spearman 0.69) and its
+///   proposals drifted to heavily partitioned, slow programs.
 ///
 /// | columns | name | meaning |
 /// |---|---|---|
@@ -75,9 +82,11 @@ import Foundation
 /// | 155 | `guard_num` | number of enclosing `if` conditions (split tails, region bounds); Hone's stand-in for Ansor's `auto_unroll_max_step`, which Hone lowers to unrolled loops |
 /// | **Stored buffer** (4) | | |
 /// | 156–159 | `store_mem.{argument, heap, stack, register}` | 1-hot: where the written buffer lives (a function argument or an allocation's `MemoryKind`) |
+/// | **Share** (1) | | |
+/// | 160 | `partition_share` | not scaled: the share of its store's executions this copy runs, the product over the enclosing tile partitions (`IfFacts.Kind.partition`) of the fraction that takes this copy's branch (1 outside partitions; a partition without an `else` copy does not divide). The copies of a store sum to 1; the model weights the row's prediction by it |
 public enum FeatureSchema {
     /// The layout version; stored with training data and models.
-    public static let version = 3
+    public static let version = 4
 
     /// Buffers described per row (the top ones by lines, then bytes).
     public static let bufferSlots = 5
@@ -96,7 +105,9 @@ public enum FeatureSchema {
     static let allocationOffset = curveOffset + curvePoints  // 149
     static let outerOffset = allocationOffset + 4  // 153
     static let storeMemoryOffset = outerOffset + 3  // 156
-    static let total = storeMemoryOffset + 4  // 160
+    /// The `partition_share` column, which a program's score weights its row by.
+    public static let partitionShareColumn = storeMemoryOffset + 4  // 160
+    static let total = partitionShareColumn + 1  // 161
 
     /// Columns per row.
     public static var count: Int { total }
@@ -104,12 +115,15 @@ public enum FeatureSchema {
     /// Every column's name, in row order (see the table above).
     public static let names: [String] = makeNames()
 
-    /// Whether a column is a 0/1 one-hot (all others are `slog`-scaled).
+    /// Whether a column is a 0/1 one-hot.
     public static let isOneHot: [Bool] = names.map { name in
         [".none", ".inner_spatial", ".middle_spatial", ".outer_spatial", ".inner_reduce", ".middle_reduce", ".outer_reduce",
          ".mixed", ".read", ".write", ".readwrite", ".loop_read", ".serial_rw", ".argument", ".heap", ".stack", ".register"]
             .contains { name.hasSuffix($0) }
     }
+
+    /// Whether a column is `slog`-scaled (all but the one-hots and `partition_share`).
+    public static let isLogScaled: [Bool] = names.indices.map { !isOneHot[$0] && $0 != partitionShareColumn }
 
     /// The column of a feature by name (`"float_mad"`, `"B0.stride"`).
     public static func index(of name: String) -> Int? { names.firstIndex(of: name) }
@@ -138,6 +152,7 @@ public enum FeatureSchema {
         names += ["alloc_size", "alloc_prod", "alloc_outer_prod", "alloc_inner_prod"]
         names += ["outer_prod", "num_loops", "guard_num"]
         names += ["store_mem.argument", "store_mem.heap", "store_mem.stack", "store_mem.register"]
+        names.append("partition_share")
         precondition(names.count == total, "feature schema: \(names.count) names for \(total) columns")
         return names
     }

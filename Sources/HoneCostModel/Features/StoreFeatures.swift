@@ -58,6 +58,7 @@ extension FeatureExtractor {
         rows[row + FeatureSchema.outerOffset] = slog(trip)
         rows[row + FeatureSchema.outerOffset + 1] = slog(Double(depth))
         rows[row + FeatureSchema.outerOffset + 2] = slog(Double(guardDepth))
+        rows[row + FeatureSchema.partitionShareColumn] = Float(partitionShare)
 
         let firstLoop = storeLoopIDs.count
         for loop in loops { storeLoopIDs.append(loop.id) }

@@ -78,6 +78,9 @@ extension GradientBoostedTrees {
             throw HoneError("\(name) is a corrupt model file: \(error)")
         }
         guard file.featureCount > 0 else { throw HoneError("\(name): featureCount must be > 0") }
+        if let c = file.parameters?.rowShareColumn, !(0..<file.featureCount).contains(c) {
+            throw HoneError("\(name): rowShareColumn \(c) is not one of the \(file.featureCount) features")
+        }
         for (i, tree) in file.trees.enumerated() { try tree.validate(featureCount: file.featureCount, name: "\(name): tree \(i)") }
         return GradientBoostedTrees(validated: file.trees, baseScore: file.baseScore, featureCount: file.featureCount,
                                     schemaVersion: file.schemaVersion, objective: file.objective, parameters: file.parameters,

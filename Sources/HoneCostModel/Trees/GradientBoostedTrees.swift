@@ -83,15 +83,19 @@ public struct GradientBoostedTrees: Sendable {
         })
     }
 
-    /// A program's score is the sum of its rows' scores.
+    /// A program's score is the sum of its rows' scores, each weighted by
+    /// the row's `rowShareColumn` when the model was trained with one.
     public func predict(_ programs: [ProgramFeatures]) -> [Float] {
         let scores = predict(rows: programs.flatMap { $0 })
+        let shareColumn = objective.labelsPerGroup ? parameters?.rowShareColumn : nil
         var result: [Float] = []
         result.reserveCapacity(programs.count)
         var next = 0
         for program in programs {
             var sum: Float = 0
-            for i in next..<next + program.count { sum += scores[i] }
+            for (k, i) in (next..<next + program.count).enumerated() {
+                sum += (shareColumn.map { program[k][$0] } ?? 1) * scores[i]
+            }
             next += program.count
             result.append(sum)
         }
@@ -123,8 +127,11 @@ extension GradientBoostedTrees {
                          blockCount: p.threads, runner: runner)
         }
         let builder = TreeBuilder(matrix: matrix, parameters: p, runner: runner)
-        let loss = ObjectiveFunction(data, objective: p.objective)
-        let validationLoss = validation.map { ObjectiveFunction($0, objective: p.objective) }
+        if let c = p.rowShareColumn, c >= d {
+            throw HoneError("gradient boosting: rowShareColumn \(c) is past the \(d) features")
+        }
+        let loss = ObjectiveFunction(data, objective: p.objective, rowShareColumn: p.rowShareColumn)
+        let validationLoss = validation.map { ObjectiveFunction($0, objective: p.objective, rowShareColumn: p.rowShareColumn) }
         let base = loss.baseScore()
 
         var predictions = [Float](repeating: base, count: n)
@@ -160,6 +167,8 @@ extension GradientBoostedTrees {
                 for f in 0..<d { allowed[f] = false }
                 for i in 0..<featuresPerTree { allowed[featureOrder[i]] = true }
             }
+            // The share weighs a row's prediction; splitting on it would let a copy score apart from its store.
+            if let c = p.rowShareColumn { allowed[c] = false }
             let grown = gradients.withUnsafeBufferPointer {
                 builder.grow(gradients: $0.baseAddress!, sampledCount: sampled, allowedFeatures: allowed)
             }

@@ -67,11 +67,15 @@ public struct GradientBoostingParameters: Codable, Hashable, Sendable {
     /// Seed of row and column subsampling. Same data + parameters + seed =
     /// the same model, bit for bit.
     public var seed: UInt64
+    /// For the program objectives: a program's score weights each row's
+    /// prediction by this column of the row (the share of the program's
+    /// stores the row stands for); nil: a plain sum.
+    public var rowShareColumn: Int?
 
     public init(objective: GradientBoostingObjective = .squaredError, rounds: Int = 100, maxDepth: Int = 6,
                 maxLeaves: Int? = nil, minChildWeight: Double = 1, lambda: Double = 1, minSplitGain: Double = 0, learningRate: Double = 0.2,
                 rowSubsample: Double = 1, columnSubsample: Double = 1, earlyStoppingRounds: Int? = nil,
-                bins: Int = 256, threads: Int = 1, seed: UInt64 = 0) {
+                bins: Int = 256, threads: Int = 1, seed: UInt64 = 0, rowShareColumn: Int? = nil) {
         self.objective = objective
         self.rounds = rounds
         self.maxDepth = maxDepth
@@ -86,6 +90,7 @@ public struct GradientBoostingParameters: Codable, Hashable, Sendable {
         self.bins = bins
         self.threads = threads
         self.seed = seed
+        self.rowShareColumn = rowShareColumn
     }
 
     /// Rejects parameters that cannot train, naming the parameter.
@@ -103,5 +108,6 @@ public struct GradientBoostingParameters: Codable, Hashable, Sendable {
         if let e = earlyStoppingRounds, e < 1 { throw fail("earlyStoppingRounds must be >= 1 (or nil), got \(e)") }
         guard (2...256).contains(bins) else { throw fail("bins must be in 2...256, got \(bins)") }
         guard threads >= 1 else { throw fail("threads must be >= 1, got \(threads)") }
+        if let c = rowShareColumn, c < 0 { throw fail("rowShareColumn must be >= 0 (or nil), got \(c)") }
     }
 }

@@ -14,17 +14,25 @@ struct ObjectiveFunction: Sendable {
     let groupOffsets: [Int]
     /// `.packSumRank`: first program of each query, then the program count.
     let queryOffsets: [Int]
+    /// Per row, the weight of its prediction in its program's score
+    /// (`GradientBoostingParameters.rowShareColumn`); nil: every row counts 1.
+    let shares: [Float]?
 
     /// Groups larger than this pair each row with `sampledPartners` random
     /// others per round instead of with every other row.
     static let exhaustivePairLimit = 256
     static let sampledPartners = 64
 
-    init(_ data: TrainingData, objective: GradientBoostingObjective) {
+    init(_ data: TrainingData, objective: GradientBoostingObjective, rowShareColumn: Int? = nil) {
         self.objective = objective
         labels = data.labels
         groupOffsets = data.groupOffsets
         queryOffsets = data.queryOffsets
+        if let column = rowShareColumn, objective.labelsPerGroup {
+            shares = (0..<data.rowCount).map { data.features[$0 * data.featureCount + column] }
+        } else {
+            shares = nil
+        }
         if let w = data.weights { weights = w } else if objective == .packSum { weights = labels.map { max($0, 0) } } else {
             weights = [Float](repeating: 1, count: labels.count)
         }
@@ -38,10 +46,10 @@ struct ObjectiveFunction: Sendable {
             for i in labels.indices { sw += Double(weights[i]); swy += Double(weights[i]) * Double(labels[i]) }
             return sw > 0 ? Float(swy / sw) : 0
         case .packSum:
-            // Minimizes sum_p w_p (n_p b - y_p)^2.
+            // Minimizes sum_p w_p (n_p b - y_p)^2, n_p the program's row count (or share sum).
             var num = 0.0, den = 0.0
             for p in labels.indices {
-                let size = Double(groupOffsets[p + 1] - groupOffsets[p])
+                let size = (groupOffsets[p]..<groupOffsets[p + 1]).reduce(0.0) { $0 + Double(share($1)) }
                 num += Double(weights[p]) * size * Double(labels[p])
                 den += Double(weights[p]) * size * size
             }
@@ -62,9 +70,9 @@ struct ObjectiveFunction: Sendable {
         case .packSum:
             for p in 0..<labels.count {
                 var sum: Float = 0
-                for i in groupOffsets[p]..<groupOffsets[p + 1] { sum += predictions[i] }
+                for i in groupOffsets[p]..<groupOffsets[p + 1] { sum += share(i) * predictions[i] }
                 let v = SIMD2(weights[p] * (sum - labels[p]), weights[p])
-                for i in groupOffsets[p]..<groupOffsets[p + 1] { out[i] = v }
+                for i in groupOffsets[p]..<groupOffsets[p + 1] { out[i] = scaled(v, by: share(i)) }
             }
         case .pairwiseRank:
             let groups = groupOffsets.count - 1
@@ -80,18 +88,27 @@ struct ObjectiveFunction: Sendable {
         }
     }
 
-    /// The sum of each program's row predictions.
+    /// The weight of row `i`'s prediction in its program's score.
+    @inline(__always)
+    private func share(_ i: Int) -> Float { shares?[i] ?? 1 }
+
+    /// A program's (gradient, hessian) passed to one of its rows: the
+    /// score is linear in the row's prediction with slope `share`.
+    @inline(__always)
+    private func scaled(_ v: SIMD2<Float>, by share: Float) -> SIMD2<Float> { SIMD2(v.x * share, v.y * share * share) }
+
+    /// Each program's score: the sum of its rows' predictions, weighted by their shares.
     private func programScores(_ predictions: UnsafeBufferPointer<Float>) -> [Double] {
         (0..<labels.count).map { p in
             var sum = 0.0
-            for i in groupOffsets[p]..<groupOffsets[p + 1] { sum += Double(predictions[i]) }
+            for i in groupOffsets[p]..<groupOffsets[p + 1] { sum += Double(share(i)) * Double(predictions[i]) }
             return sum
         }
     }
 
     /// RankNet over pairs of programs of one query, scored by their row
     /// sums; every row of a program gets the program's gradient and hessian
-    /// (as pack-sum does), divided by its number of partners.
+    /// (as pack-sum does, scaled by its share), divided by its number of partners.
     private func programRankGradients(_ predictions: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<SIMD2<Float>>,
                                       round: Int, seed: UInt64) {
         let scores = programScores(predictions)
@@ -126,7 +143,7 @@ struct ObjectiveFunction: Sendable {
         }
         for p in 0..<labels.count {
             let g = SIMD2<Float>(acc[p] / partners[p])
-            for i in groupOffsets[p]..<groupOffsets[p + 1] { out[i] = g }
+            for i in groupOffsets[p]..<groupOffsets[p + 1] { out[i] = scaled(g, by: share(i)) }
         }
     }
 
@@ -197,7 +214,7 @@ struct ObjectiveFunction: Sendable {
             var se = 0.0, sw = 0.0
             for p in labels.indices {
                 var sum: Float = 0
-                for i in groupOffsets[p]..<groupOffsets[p + 1] { sum += predictions[i] }
+                for i in groupOffsets[p]..<groupOffsets[p + 1] { sum += share(i) * predictions[i] }
                 let e = Double(sum) - Double(labels[p])
                 se += Double(weights[p]) * e * e
                 sw += Double(weights[p])
