@@ -101,13 +101,17 @@ func median(_ values: [Double]) -> Double? {
 }
 
 extension WorkerBatchMeasurer {
-    /// Two compile workers when the machine has a core to spare (other
-    /// processes' load below the cores minus one), else one: on a busy
-    /// machine a second compiler only slows the first.
+    /// Two compile workers when other processes leave a core to spare (they
+    /// used less than half a core besides the one a second compiler would
+    /// take, over a quarter of a second), else one: on a busy machine a
+    /// second compiler takes CPU from whoever else is there. Measured, not
+    /// read from the load average, which counts kernel threads in
+    /// uninterruptible sleep: an idle 2-core VM showed a load of 1.1 and
+    /// got one worker, leaving its second core idle through every compile.
     public static var idleCompileWorkers: Int {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        var load = [0.0]
-        guard cores >= 2, getloadavg(&load, 1) == 1 else { return 1 }
-        return load[0] < Double(cores) - 1 ? 2 : 1
+        guard cores >= 2 else { return 1 }
+        let othersCores = othersShare(over: 0.25) * Double(cores)
+        return othersCores < Double(cores) - 1.5 ? 2 : 1
     }
 }
