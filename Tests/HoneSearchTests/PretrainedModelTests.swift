@@ -60,10 +60,12 @@ import HoneTestSupport
         #expect(model.predict(rows) == prior.predict(rows))
         try model.update(programs: rows, relativeThroughput: labels)
         let own = try #require(model.trees)
-        // 40 of the 128 programs after which the prior no longer counts.
-        let weight = Float(1 - 40.0 / 128)
+        // 40 of the programs after which the prior no longer counts.
+        let weight = Float(1 - 40.0 / Double(model.priorFadePrograms))
         #expect(model.predict(rows) == zip(own.predict(rows), prior.predict(rows)).map { $0 + weight * $1 })
-        try model.update(programs: rows + rows + rows + rows, relativeThroughput: labels + labels + labels + labels)
+        let copies = model.priorFadePrograms / rows.count + 1  // past the fade
+        try model.update(programs: Array(repeating: rows, count: copies).flatMap { $0 },
+                         relativeThroughput: Array(repeating: labels, count: copies).flatMap { $0 })
         #expect(model.predict(rows) == model.trees!.predict(rows))
     }
 }
