@@ -69,7 +69,7 @@ BENCH_ROUNDS ?= 5
 BENCH_THREADS ?= $$(nproc)
 HONE_BIN = .build/$(CONFIG)/hone
 
-.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check bench-search bench-network model-data pretrained-model
+.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check bench-search bench-network bench-test model-data pretrained-model
 
 bench-deps: deps
 	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -101,6 +101,12 @@ bench-tune: bench-build
 # oneDNN and OpenBLAS; about 30 minutes for the default suite on 2 cores.
 bench: bench-tune
 	$(BENCH_BIN)/bench-suite --suite $(BENCH_SUITE) --rounds $(BENCH_ROUNDS) --threads $(BENCH_THREADS) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
+
+# The benchmarks' own tests: the ceilings' pure logic (which candidate is
+# kept, the report's ratios and means). Seconds: they link neither Hone nor
+# the libraries, so no release build and no OpenBLAS or oneDNN are needed.
+bench-test:
+	cd Benchmarks && $(SWIFT) build --product HoneBenchmarksPackageTests && $(SWIFT) test --skip-build
 
 # A network end to end (Networks/NET.network): tuned twice, by the gradient
 # task scheduler and by round-robin, each up to NET_TRIALS trials per task
