@@ -19,8 +19,8 @@ let package = Package(
         // The ceilings' pure logic (which candidate is kept, the report's
         // ratios): no Hone or library dependency, so its tests build in seconds.
         .target(name: "BenchCeiling"),
-        .target(name: "BenchSuite", dependencies: [hone, "COpenBLAS", "CDNNL", "CMachine"]),
-        .executableTarget(name: "bench-suite", dependencies: [hone, "BenchSuite"]),
+        .target(name: "BenchSuite", dependencies: [hone, "BenchCeiling", "COpenBLAS", "CDNNL", "CMachine"]),
+        .executableTarget(name: "bench-suite", dependencies: [hone, "BenchSuite", "BenchCeiling"]),
         .executableTarget(name: "bench-check", dependencies: [hone, "BenchSuite"]),
         .executableTarget(name: "bench-gemm", dependencies: [hone, "COpenBLAS"]),
         .executableTarget(name: "bench-costmodel", dependencies: [hone]),

@@ -11,7 +11,14 @@ public func configureThreads(_ threads: Int) throws {
 
 /// One thing timed in a row: a Hone schedule or a baseline.
 public struct Contender {
-    public enum Role: String, Sendable { case honeDefault = "default", honeHand = "hand", honeTuned = "tuned", baseline, ownLayout = "baseline (own layout)" }
+    public enum Role: String, Sendable {
+        case honeDefault = "default", honeHand = "hand", honeTuned = "tuned", baseline, ownLayout = "baseline (own layout)"
+        /// The best schedule known for the row on this CPU (Benchmarks/ceilings/CPU/ROW.schedule.json).
+        case honeCeiling = "ceiling"
+
+        /// Hone's own schedules, as opposed to the libraries.
+        public var isHone: Bool { self == .honeDefault || self == .honeHand || self == .honeTuned || self == .honeCeiling }
+    }
     public var name: String
     public var role: Role
     public var run: () -> Void
@@ -46,11 +53,19 @@ public struct SuitePaths: Sendable {
     public var repository: URL
     public var records: URL
     public var tuned: URL
+    /// This CPU's ceilings (committed): Benchmarks/ceilings/CPU/.
+    public var ceilings: URL
+    /// The ceilings' long runs (git-ignored, like every result).
+    public var ceilingRecords: URL
 
-    public init(repository: URL, results: URL) {
+    /// `cpu` names the ceilings' folder: LLVM's name for the host, as the
+    /// run folders end with.
+    public init(repository: URL, results: URL, cpu: String = fileNameSlug(HostTarget.host.cpu)) {
         self.repository = repository
         records = results.appendingPathComponent("records")
         tuned = results.appendingPathComponent("tuned")
+        ceilings = repository.appendingPathComponent("Benchmarks/ceilings/\(cpu)")
+        ceilingRecords = results.appendingPathComponent("ceiling-records")
     }
 
     public func kernel(_ name: String) -> String { repository.appendingPathComponent("Kernels/\(name).hone").path }
@@ -58,6 +73,19 @@ public struct SuitePaths: Sendable {
     public func tunedSchedule(_ row: SuiteRow) -> String { tuned.appendingPathComponent("\(row.id).json").path }
     public func tuningCommand(_ row: SuiteRow) -> String { tuned.appendingPathComponent("\(row.id).command").path }
     public func records(_ row: SuiteRow) -> String { records.appendingPathComponent("\(row.id).jsonl").path }
+    public func ceilingSchedule(_ row: SuiteRow) -> String { ceilings.appendingPathComponent("\(row.id).schedule.json").path }
+    public func ceilingCommand(_ row: SuiteRow) -> String { ceilings.appendingPathComponent("\(row.id).command").path }
+    public func ceilingProvenance(_ row: SuiteRow) -> String { ceilings.appendingPathComponent("\(row.id).provenance.json").path }
+    /// The long run's records, its best schedule and the commands of its sittings.
+    public func longRunRecords(_ row: SuiteRow) -> String { ceilingRecords.appendingPathComponent("\(row.id).jsonl").path }
+    public func longRunSchedule(_ row: SuiteRow) -> String { ceilingRecords.appendingPathComponent("\(row.id).json").path }
+    public func longRunCommands(_ row: SuiteRow) -> String { ceilingRecords.appendingPathComponent("\(row.id).command").path }
+}
+
+/// `text` with every run of characters other than letters and digits made
+/// one hyphen: the CPU's part of a folder name ("znver1", "sapphirerapids").
+public func fileNameSlug(_ text: String) -> String {
+    String(text.map { $0.isLetter || $0.isNumber ? $0 : "-" }).split(separator: "-").joined(separator: "-")
 }
 
 /// The largest difference from `reference` relative to its largest
@@ -91,12 +119,17 @@ public struct ScheduleContender: Sendable {
     }
 }
 
+/// The name the suite times a row's stored ceiling under.
+public let ceilingContenderName = "Hone ceiling"
+
 /// A suite row: its kernel from Kernels/, the hand schedule shipped beside
-/// it and the tuned schedule `make bench-tune` wrote, when they exist.
+/// it, the tuned schedule `make bench-tune` wrote and this CPU's ceiling,
+/// when they exist.
 public func prepare(_ row: SuiteRow, paths: SuitePaths, compiler: Compiler, only: String? = nil) throws -> PreparedRow {
     let kernel = try Kernel.load(path: paths.kernel(row.kernel), overrides: row.overrides)
     let schedules = [ScheduleContender(name: "Hone hand schedule", role: .honeHand, path: paths.handSchedule(row.kernel)),
-                     ScheduleContender(name: "Hone tuned", role: .honeTuned, path: paths.tunedSchedule(row))]
+                     ScheduleContender(name: "Hone tuned", role: .honeTuned, path: paths.tunedSchedule(row)),
+                     ScheduleContender(name: ceilingContenderName, role: .honeCeiling, path: paths.ceilingSchedule(row))]
         .filter { FileManager.default.fileExists(atPath: $0.path) }
     return try prepare(row, kernel: kernel, schedules: schedules, compiler: compiler, only: only)
 }
