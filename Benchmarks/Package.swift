@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "BenchCeiling"),
         .target(name: "BenchSuite", dependencies: [hone, "BenchCeiling", "COpenBLAS", "CDNNL", "CMachine"]),
         .executableTarget(name: "bench-suite", dependencies: [hone, "BenchSuite", "BenchCeiling"]),
+        .executableTarget(name: "bench-ceiling", dependencies: [hone, "BenchSuite", "BenchCeiling"]),
         .executableTarget(name: "bench-check", dependencies: [hone, "BenchSuite"]),
         .executableTarget(name: "bench-gemm", dependencies: [hone, "COpenBLAS"]),
         .executableTarget(name: "bench-costmodel", dependencies: [hone]),
