@@ -37,6 +37,9 @@ public struct PreparedRow {
     /// Contender name (or role) and what went wrong.
     public var problems: [(String, String)]
     public var tuned: TunedState
+    /// The contender this CPU's ceiling is the same schedule as (hand or
+    /// tuned), timed once under that name; nil when it is timed as itself or absent.
+    public var ceilingIsAlso: Contender.Role?
     /// The default schedule's check against the interpreter.
     public var verification: String
     var buffers: KernelBuffers
@@ -127,11 +130,23 @@ public let ceilingContenderName = "Hone ceiling"
 /// when they exist.
 public func prepare(_ row: SuiteRow, paths: SuitePaths, compiler: Compiler, only: String? = nil) throws -> PreparedRow {
     let kernel = try Kernel.load(path: paths.kernel(row.kernel), overrides: row.overrides)
-    let schedules = [ScheduleContender(name: "Hone hand schedule", role: .honeHand, path: paths.handSchedule(row.kernel)),
-                     ScheduleContender(name: "Hone tuned", role: .honeTuned, path: paths.tunedSchedule(row)),
-                     ScheduleContender(name: ceilingContenderName, role: .honeCeiling, path: paths.ceilingSchedule(row))]
+    var schedules = [ScheduleContender(name: "Hone hand schedule", role: .honeHand, path: paths.handSchedule(row.kernel)),
+                     ScheduleContender(name: "Hone tuned", role: .honeTuned, path: paths.tunedSchedule(row))]
         .filter { FileManager.default.fileExists(atPath: $0.path) }
-    return try prepare(row, kernel: kernel, schedules: schedules, compiler: compiler, only: only)
+    // A ceiling that is the hand or tuned schedule is timed once, as that
+    // schedule: timed twice, noise alone would make it beat itself.
+    var ceilingIsAlso: Contender.Role?
+    if FileManager.default.fileExists(atPath: paths.ceilingSchedule(row)) {
+        func text(_ path: String) -> String? { try? Schedule.load(path: path).json() }
+        let ceiling = text(paths.ceilingSchedule(row))
+        ceilingIsAlso = ceiling == nil ? nil : schedules.first { text($0.path) == ceiling }?.role
+        if ceilingIsAlso == nil {
+            schedules.append(ScheduleContender(name: ceilingContenderName, role: .honeCeiling, path: paths.ceilingSchedule(row)))
+        }
+    }
+    var prepared = try prepare(row, kernel: kernel, schedules: schedules, compiler: compiler, only: only)
+    prepared.ceilingIsAlso = ceilingIsAlso
+    return prepared
 }
 
 /// Builds and checks every contender of `row` on `kernel`: the default

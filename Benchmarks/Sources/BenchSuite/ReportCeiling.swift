@@ -10,7 +10,7 @@ func ceilingCells(_ r: RowResult, cpu: String) -> (time: String, overLibrary: St
     case .none: time = "no ceiling on \(cpu)"
     case .invalid: time = "invalid (see notes)"
     case .timed:
-        time = ms(standing.stored) + standing.beatenBy.map { String(format: "; **ceiling beaten by %@** (%@)", $0.name, ms($0.seconds)) }.joined()
+        time = ms(standing.stored) + (r.ceilingIsAlso.map { " (the \($0.rawValue) schedule)" } ?? "") + standing.beatenBy.map { String(format: "; **ceiling beaten by %@** (%@)", $0.name, ms($0.seconds)) }.joined()
     }
     let overLibrary = standing.overLibrary.map { String(format: "%.2f", $0) } ?? "—"
     var tunedOverCeiling = standing.tunedOverCeiling.map { String(format: "%.2f", $0) } ?? "—"

@@ -29,6 +29,8 @@ public struct SuiteReportJSON: Codable, Sendable {
         public var ceilingState: String
         /// The stored ceiling's median in this run.
         public var ceilingSeconds: Double?
+        /// "hand" or "tuned" when the ceiling is that schedule (timed once, under its name).
+        public var ceilingIsAlso: String?
         /// The best time known: the ceiling, or this run's hand or tuned schedule where faster.
         public var bestKnownSeconds: Double?
         public var ceilingOverBestLibrary: Double?
@@ -58,7 +60,7 @@ public struct SuiteReportJSON: Codable, Sendable {
                        defaultSeconds: r.defaultSeconds, handSeconds: r.handSeconds, tunedSeconds: r.tunedSeconds,
                        bestBaseline: r.bestBaseline?.name, bestBaselineSeconds: r.bestBaseline?.seconds,
                        tunedOverBestBaseline: r.tunedOverBaseline, unsteady: r.isUnsteady, ceilingState: r.ceilingState.rawValue,
-                       ceilingSeconds: standing.stored, bestKnownSeconds: standing.seconds, ceilingOverBestLibrary: standing.overLibrary,
+                       ceilingSeconds: standing.stored, ceilingIsAlso: r.ceilingIsAlso?.rawValue, bestKnownSeconds: standing.seconds, ceilingOverBestLibrary: standing.overLibrary,
                        tunedOverCeiling: standing.tunedOverCeiling, ceilingBeatenBy: standing.beatenBy.map(\.name))
         }
         let summary = CeilingSummary(results.map { ($0.row.id, $0.ceiling) })

@@ -14,6 +14,8 @@ public struct RowResult {
     public var verification: String
     /// Contender name and role, in timing order.
     public var contenders: [(String, Contender.Role)]
+    /// The hand or tuned schedule the ceiling is, timed once under that name.
+    public var ceilingIsAlso: Contender.Role?
     /// How the stored ceiling was made, when its provenance file could be read.
     public var ceilingProvenance: CeilingProvenance?
 
@@ -28,6 +30,7 @@ public struct RowResult {
         problems = prepared.problems
         verification = prepared.verification
         contenders = prepared.contenders.map { ($0.name, $0.role) }
+        ceilingIsAlso = prepared.ceilingIsAlso
     }
 
     func seconds(_ role: Contender.Role) -> Double? {
@@ -37,13 +40,15 @@ public struct RowResult {
     public var defaultSeconds: Double? { seconds(.honeDefault) }
     public var handSeconds: Double? { seconds(.honeHand) }
     public var tunedSeconds: Double? { seconds(.honeTuned) }
-    public var ceilingSeconds: Double? { seconds(.honeCeiling) }
+    /// The ceiling's time: its own, or that of the hand or tuned schedule it is.
+    public var ceilingSeconds: Double? { seconds(ceilingIsAlso ?? .honeCeiling) }
 
     /// Whether this CPU has a ceiling for the row and whether it ran.
     public enum CeilingState: String, Sendable { case none, timed, invalid }
 
     public var ceilingState: CeilingState {
         if problems.contains(where: { $0.0 == ceilingContenderName }) { return .invalid }
+        if let role = ceilingIsAlso { return contenders.contains { $0.1 == role } ? .timed : .invalid }
         return contenders.contains { $0.1 == .honeCeiling } ? .timed : .none
     }
 
