@@ -69,7 +69,7 @@ BENCH_ROUNDS ?= 5
 BENCH_THREADS ?= $$(nproc)
 HONE_BIN = .build/$(CONFIG)/hone
 
-.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check bench-search bench-network model-data pretrained-model
+.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check bench-search bench-network bench-ceiling bench-test model-data pretrained-model
 
 bench-deps: deps
 	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -101,6 +101,27 @@ bench-tune: bench-build
 # oneDNN and OpenBLAS; about 30 minutes for the default suite on 2 cores.
 bench: bench-tune
 	$(BENCH_BIN)/bench-suite --suite $(BENCH_SUITE) --rounds $(BENCH_ROUNDS) --threads $(BENCH_THREADS) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
+
+# The ceilings: the best schedule known for each row on this CPU, committed
+# as Benchmarks/ceilings/CPU/ROW.{schedule.json,command,provenance.json} and
+# timed by every `make bench`. Each row of BENCH_ONLY is tuned long
+# (CEILING_TRIALS in all, at most CEILING_TIME_BUDGET per sitting when set;
+# a second sitting resumes from Benchmarks/results/ceiling-records/ROW.jsonl),
+# then the kept ceiling, the hand schedule, the suite's tuned schedule and
+# the long run's best are timed alternately, each in a process of its own,
+# and the fastest is written only if it beat the kept ceiling.
+CEILING_TRIALS ?= 2000
+CEILING_TIME_BUDGET ?=
+bench-ceiling: bench-build
+	@if [ -z "$(BENCH_ONLY)" ]; then echo "Name the rows: make bench-ceiling BENCH_ONLY=GMM-2,NRM-2 [CEILING_TRIALS=2000]"; exit 1; fi
+	$(BENCH_BIN)/bench-ceiling --only $(BENCH_ONLY) --trials $(CEILING_TRIALS) $(if $(CEILING_TIME_BUDGET),--time-budget $(CEILING_TIME_BUDGET)) \
+	  --rounds $(BENCH_ROUNDS) --threads $(BENCH_THREADS) --hone $(HONE_BIN)
+
+# The benchmarks' own tests: the ceilings' pure logic (which candidate is
+# kept, the report's ratios and means). Seconds: they link neither Hone nor
+# the libraries, so no release build and no OpenBLAS or oneDNN are needed.
+bench-test:
+	cd Benchmarks && $(SWIFT) build --product HoneBenchmarksPackageTests && $(SWIFT) test --skip-build
 
 # A network end to end (Networks/NET.network): tuned twice, by the gradient
 # task scheduler and by round-robin, each up to NET_TRIALS trials per task

@@ -11,7 +11,14 @@ public func configureThreads(_ threads: Int) throws {
 
 /// One thing timed in a row: a Hone schedule or a baseline.
 public struct Contender {
-    public enum Role: String, Sendable { case honeDefault = "default", honeHand = "hand", honeTuned = "tuned", baseline, ownLayout = "baseline (own layout)" }
+    public enum Role: String, Sendable {
+        case honeDefault = "default", honeHand = "hand", honeTuned = "tuned", baseline, ownLayout = "baseline (own layout)"
+        /// The best schedule known for the row on this CPU (Benchmarks/ceilings/CPU/ROW.schedule.json).
+        case honeCeiling = "ceiling"
+
+        /// Hone's own schedules, as opposed to the libraries.
+        public var isHone: Bool { self == .honeDefault || self == .honeHand || self == .honeTuned || self == .honeCeiling }
+    }
     public var name: String
     public var role: Role
     public var run: () -> Void
@@ -30,6 +37,9 @@ public struct PreparedRow {
     /// Contender name (or role) and what went wrong.
     public var problems: [(String, String)]
     public var tuned: TunedState
+    /// The contender this CPU's ceiling is the same schedule as (hand or
+    /// tuned), timed once under that name; nil when it is timed as itself or absent.
+    public var ceilingIsAlso: Contender.Role?
     /// The default schedule's check against the interpreter.
     public var verification: String
     var buffers: KernelBuffers
@@ -39,25 +49,6 @@ public enum TunedState: Sendable {
     case notTuned
     case tuned(path: String)
     case invalid(String)
-}
-
-/// Where the suite's files are.
-public struct SuitePaths: Sendable {
-    public var repository: URL
-    public var records: URL
-    public var tuned: URL
-
-    public init(repository: URL, results: URL) {
-        self.repository = repository
-        records = results.appendingPathComponent("records")
-        tuned = results.appendingPathComponent("tuned")
-    }
-
-    public func kernel(_ name: String) -> String { repository.appendingPathComponent("Kernels/\(name).hone").path }
-    public func handSchedule(_ name: String) -> String { repository.appendingPathComponent("Kernels/\(name).schedule.json").path }
-    public func tunedSchedule(_ row: SuiteRow) -> String { tuned.appendingPathComponent("\(row.id).json").path }
-    public func tuningCommand(_ row: SuiteRow) -> String { tuned.appendingPathComponent("\(row.id).command").path }
-    public func records(_ row: SuiteRow) -> String { records.appendingPathComponent("\(row.id).jsonl").path }
 }
 
 /// The largest difference from `reference` relative to its largest
@@ -91,14 +82,31 @@ public struct ScheduleContender: Sendable {
     }
 }
 
+/// The name the suite times a row's stored ceiling under.
+public let ceilingContenderName = "Hone ceiling"
+
 /// A suite row: its kernel from Kernels/, the hand schedule shipped beside
-/// it and the tuned schedule `make bench-tune` wrote, when they exist.
+/// it, the tuned schedule `make bench-tune` wrote and this CPU's ceiling,
+/// when they exist.
 public func prepare(_ row: SuiteRow, paths: SuitePaths, compiler: Compiler, only: String? = nil) throws -> PreparedRow {
     let kernel = try Kernel.load(path: paths.kernel(row.kernel), overrides: row.overrides)
-    let schedules = [ScheduleContender(name: "Hone hand schedule", role: .honeHand, path: paths.handSchedule(row.kernel)),
+    var schedules = [ScheduleContender(name: "Hone hand schedule", role: .honeHand, path: paths.handSchedule(row.kernel)),
                      ScheduleContender(name: "Hone tuned", role: .honeTuned, path: paths.tunedSchedule(row))]
         .filter { FileManager.default.fileExists(atPath: $0.path) }
-    return try prepare(row, kernel: kernel, schedules: schedules, compiler: compiler, only: only)
+    // A ceiling that is the hand or tuned schedule is timed once, as that
+    // schedule: timed twice, noise alone would make it beat itself.
+    var ceilingIsAlso: Contender.Role?
+    if FileManager.default.fileExists(atPath: paths.ceilingSchedule(row)) {
+        func text(_ path: String) -> String? { try? Schedule.load(path: path).json() }
+        let ceiling = text(paths.ceilingSchedule(row))
+        ceilingIsAlso = ceiling == nil ? nil : schedules.first { text($0.path) == ceiling }?.role
+        if ceilingIsAlso == nil {
+            schedules.append(ScheduleContender(name: ceilingContenderName, role: .honeCeiling, path: paths.ceilingSchedule(row)))
+        }
+    }
+    var prepared = try prepare(row, kernel: kernel, schedules: schedules, compiler: compiler, only: only)
+    prepared.ceilingIsAlso = ceilingIsAlso
+    return prepared
 }
 
 /// Builds and checks every contender of `row` on `kernel`: the default

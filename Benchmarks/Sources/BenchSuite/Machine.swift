@@ -81,3 +81,22 @@ public func cpuModelName() -> String {
     }
     return "unknown CPU"
 }
+
+/// The load averages over 1, 5 and 15 minutes, as `uptime` gives them.
+public func loadAverages() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).map { $0.split(separator: " ").prefix(3).joined(separator: " ") } ?? "?"
+}
+
+/// What `command` prints to stdout (trimmed) when run by /bin/sh; empty if it cannot start.
+public func shellOutput(_ command: String) -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return "" }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}

@@ -50,12 +50,12 @@ public func previousRun(in results: URL, cpuSlug: String, before current: String
     return nil
 }
 
-/// Hone's contenders (default, hand, tuned) more than `threshold` slower
+/// Hone's contenders (default, hand, tuned, ceiling) more than `threshold` slower
 /// than in `previous`, slowest first.
 public func compare(_ results: [RowResult], with previous: [String: [String: (median: Double, spread: Double)]], threshold: Double = 0.10) -> [Regression] {
     var regressions: [Regression] = []
     for result in results {
-        for (name, role) in result.contenders where role == .honeDefault || role == .honeHand || role == .honeTuned {
+        for (name, role) in result.contenders where role.isHone {
             guard let now = result.timings.medians[name], let before = previous[result.row.id]?[name], now > before.median * (1 + threshold) else { continue }
             let unsteady = before.spread > spreadLimit || (result.timings.spreads[name] ?? 0) > spreadLimit
             regressions.append(Regression(row: result.row.id, contender: name, before: before.median, now: now, unsteady: unsteady))

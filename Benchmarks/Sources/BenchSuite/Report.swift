@@ -1,3 +1,4 @@
+import BenchCeiling
 import Foundation
 import Hone
 
@@ -28,7 +29,7 @@ public struct ReportContext {
     }
 }
 
-private func ms(_ s: Double?) -> String {
+func ms(_ s: Double?) -> String {
     guard let s else { return "—" }
     return s >= 0.1 ? String(format: "%.0f ms", s * 1e3) : s >= 0.001 ? String(format: "%.2f ms", s * 1e3) : String(format: "%.1f µs", s * 1e6)
 }
@@ -65,8 +66,13 @@ public func markdownReport(_ results: [RowResult], _ context: ReportContext) -> 
     out += "arithmetic intensity is below the machine's balance. **FLOPs** are the kernel's own count, except for transposed "
     out += "convolutions (2·C·F·K²·H·W, the work the libraries do).\n\n"
 
-    out += "| row | kernel and shape | FLOPs | default | hand | tuned | best baseline | tuned / best | oneDNN own layout | roofline | trials | tuning | trials/s |\n"
-    out += "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    out += "**Ceiling** is the best schedule known for the row on this CPU, with **ceiling / best library** and **tuned / ceiling** "
+    out += "(section Ceilings below).\n\n"
+
+    let cpu = fileNameSlug(context.llvmCPU)
+    out += "| row | kernel and shape | FLOPs | default | hand | tuned | best baseline | tuned / best | ceiling | ceiling / best library | tuned / ceiling "
+    out += "| oneDNN own layout | roofline | trials | tuning | trials/s |\n"
+    out += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     for r in results {
         let shape = "`\(r.row.kernel)` \(r.row.setArgument)"
         let tunedText: String
@@ -90,7 +96,9 @@ public func markdownReport(_ results: [RowResult], _ context: ReportContext) -> 
         let tuningTime = r.tuning.map { String(format: "%.0f s", $0.seconds) } ?? "—"
         let perSecond = r.tuning?.trialsPerSecond.map { String(format: "%.2f", $0) } ?? "—"
         out += "| \(r.row.id) | \(shape) | \(flopsText(r.flops)) | \(ms(r.defaultSeconds))\(rate(r.flops, r.defaultSeconds)) | \(ms(r.handSeconds)) | "
-        out += "\(tunedText) | \(baseline) | \(ratio) | \(own) | \(roofline) | \(trials) | \(tuningTime) | \(perSecond) |\n"
+        let ceiling = ceilingCells(r, cpu: cpu)
+        out += "\(tunedText) | \(baseline) | \(ratio) | \(ceiling.time) | \(ceiling.overLibrary) | \(ceiling.tunedOverCeiling) | "
+        out += "\(own) | \(roofline) | \(trials) | \(tuningTime) | \(perSecond) |\n"
     }
 
     out += "\n## Geometric means of tuned / best baseline\n\n| group | rows | geometric mean | lowest |\n|---|---|---|---|\n"
@@ -110,6 +118,8 @@ public func markdownReport(_ results: [RowResult], _ context: ReportContext) -> 
         out += geometricMean(everything).map { String(format: "; with them the geometric mean would be %.2f over %d rows.\n", $0, everything.count) } ?? ".\n"
     }
     if all.isEmpty { out += "\nNo row has both a tuned schedule and a baseline yet: run `make bench` (it tunes first).\n" }
+
+    out += ceilingSection(results, cpu: cpu, threads: context.threads)
 
     out += "\n## Spread and checks\n\n"
     for r in results {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The report's picture: one bar per row of tuned / best baseline on a log
-/// scale with 1.0 marked (green where Hone is faster), then the tuning
+/// scale with 1.0 marked (green where Hone is faster) and the row's
+/// ceiling / best library as a black tick where it has one, then the tuning
 /// curves (best GFLOP/s after each trial) of the rows tuned longest, each
 /// with its best baseline as a dashed line.
 public func svgReport(_ results: [RowResult], title: String) -> String {
@@ -15,7 +16,7 @@ public func svgReport(_ results: [RowResult], title: String) -> String {
     <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
     <rect width="100%" height="100%" fill="white"/>
     <text x="20" y="28" font-size="16" font-weight="bold">\(escape(title))</text>
-    <text x="20" y="48">Tuned Hone / best baseline (same layout), log scale; right of 1.0 Hone is faster</text>\n
+    <text x="20" y="48">Tuned Hone / best baseline (same layout), log scale; right of 1.0 Hone is faster; black tick: the ceiling / best baseline</text>\n
     """
     // Log scale from 1/16 to 16; bars are clamped at the edges (their label
     // then goes inside the bar).
@@ -38,6 +39,10 @@ public func svgReport(_ results: [RowResult], title: String) -> String {
         let clamped = ratio < 1.0 / 16 || ratio > 16
         let labelX = ratio >= 1 ? (clamped ? to - 4 : to + 4) : (clamped ? from + 4 : from - 4)
         let anchor = (ratio >= 1) != clamped ? "start" : "end"
+        if let ceiling = r.ceiling.overLibrary {
+            svg += "<line x1=\"\(f(x(ceiling)))\" y1=\"\(f(y - 3))\" x2=\"\(f(x(ceiling)))\" y2=\"\(f(y + barHeight + 3))\" stroke=\"black\" stroke-width=\"3\">"
+            svg += "<title>ceiling / best baseline \(String(format: "%.2f", ceiling))</title></line>\n"
+        }
         svg += "<text x=\"\(f(labelX))\" y=\"\(f(y + 13))\" text-anchor=\"\(anchor)\" fill=\"\(clamped ? "white" : "black")\">\(String(format: "%.2f", ratio))</text>\n"
     }
     if !curves.isEmpty {

@@ -1,3 +1,4 @@
+import BenchCeiling
 import Foundation
 import Hone
 
@@ -13,6 +14,10 @@ public struct RowResult {
     public var verification: String
     /// Contender name and role, in timing order.
     public var contenders: [(String, Contender.Role)]
+    /// The hand or tuned schedule the ceiling is, timed once under that name.
+    public var ceilingIsAlso: Contender.Role?
+    /// How the stored ceiling was made, when its provenance file could be read.
+    public var ceilingProvenance: CeilingProvenance?
 
     public init(_ prepared: PreparedRow, timings: RowTimings, tuning: TuningSummary?) {
         row = prepared.row
@@ -25,6 +30,7 @@ public struct RowResult {
         problems = prepared.problems
         verification = prepared.verification
         contenders = prepared.contenders.map { ($0.name, $0.role) }
+        ceilingIsAlso = prepared.ceilingIsAlso
     }
 
     func seconds(_ role: Contender.Role) -> Double? {
@@ -34,6 +40,22 @@ public struct RowResult {
     public var defaultSeconds: Double? { seconds(.honeDefault) }
     public var handSeconds: Double? { seconds(.honeHand) }
     public var tunedSeconds: Double? { seconds(.honeTuned) }
+    /// The ceiling's time: its own, or that of the hand or tuned schedule it is.
+    public var ceilingSeconds: Double? { seconds(ceilingIsAlso ?? .honeCeiling) }
+
+    /// Whether this CPU has a ceiling for the row and whether it ran.
+    public enum CeilingState: String, Sendable { case none, timed, invalid }
+
+    public var ceilingState: CeilingState {
+        if problems.contains(where: { $0.0 == ceilingContenderName }) { return .invalid }
+        if let role = ceilingIsAlso { return contenders.contains { $0.1 == role } ? .timed : .invalid }
+        return contenders.contains { $0.1 == .honeCeiling } ? .timed : .none
+    }
+
+    /// The stored ceiling beside this run's hand and tuned schedules and the best library.
+    public var ceiling: CeilingStanding {
+        CeilingStanding(stored: ceilingSeconds, hand: handSeconds, tuned: tunedSeconds, bestLibrary: bestBaseline?.seconds)
+    }
 
     /// The fastest baseline taking the kernel's own layout.
     public var bestBaseline: (name: String, seconds: Double)? {
@@ -71,11 +93,4 @@ public struct RowResult {
         if intensity >= balance { return (Double(flops) / seconds / peaks.flopsPerSecond, "peak") }
         return (Double(bytesMoved) / seconds / peaks.bytesPerSecond, "DRAM")
     }
-}
-
-/// The geometric mean of positive values, or nil.
-func geometricMean(_ values: [Double]) -> Double? {
-    let positive = values.filter { $0 > 0 }
-    guard !positive.isEmpty else { return nil }
-    return exp(positive.map { log($0) }.reduce(0, +) / Double(positive.count))
 }

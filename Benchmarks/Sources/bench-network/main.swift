@@ -87,14 +87,6 @@ func prepareTask(_ task: NetworkTask, runs: [SchedulerRun], compiler: Compiler, 
     return try prepare(row, kernel: task.kernel, schedules: schedules, compiler: compiler, only: only)
 }
 
-func loadAverages() -> String {
-    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).map { $0.split(separator: " ").prefix(3).joined(separator: " ") } ?? "?"
-}
-
-func slug(_ text: String) -> String {
-    String(text.map { $0.isLetter || $0.isNumber ? $0 : "-" }).split(separator: "-").joined(separator: "-")
-}
-
 do {
     let options = try Options(CommandLine.arguments)
     let network = try Network.load(path: options.network)
@@ -156,7 +148,7 @@ do {
         seconds: Date().timeIntervalSince(started), command: CommandLine.arguments.joined(separator: " "),
         schedulers: summaries, comparison: SchedulerComparison(gradient: summaries[0], roundRobin: summaries[1]))
     let stamp = ISO8601DateFormatter.string(from: started, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate, .withTime])
-    let directory = options.results.appendingPathComponent("network-\(network.name)-\(stamp.replacingOccurrences(of: ":", with: ""))-\(slug(HostTarget.host.cpu))")
+    let directory = options.results.appendingPathComponent("network-\(network.name)-\(stamp.replacingOccurrences(of: ":", with: ""))-\(fileNameSlug(HostTarget.host.cpu))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let report = networkReport(tasks, context)
     try report.write(to: directory.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)

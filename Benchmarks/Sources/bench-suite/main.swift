@@ -1,7 +1,9 @@
 // The benchmark suite: every row of Benchmarks/suite.tsv timed with Hone's
 // default, hand and tuned schedules against OpenBLAS and oneDNN, in one
 // run, alternately, several rounds, medians; the report goes to
-// Benchmarks/results/<date>-<cpu>/ (report.md, report.svg, rounds.jsonl).
+// Benchmarks/results/<date>-<cpu>/ (report.md, report.json, report.svg,
+// rounds.jsonl). Each row's ceiling (Benchmarks/ceilings/<cpu>/, made by
+// bench-ceiling) is timed beside them.
 //
 //   bench-suite [--suite default|full] [--only ID,ID] [--rounds R] [--threads T]
 //               [--results DIR] [--min-ms MS] [--contenders isolated|shared]
@@ -14,6 +16,7 @@
 // `make bench` tunes every row first (hone tune ... --schedule-out
 // Benchmarks/results/tuned/ID.json); rows without a tuned schedule say
 // "not tuned".
+import BenchCeiling
 import BenchSuite
 import Foundation
 import Hone
@@ -57,27 +60,6 @@ struct Options {
     }
 }
 
-func shell(_ command: String) -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", command]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    do { try process.run() } catch { return "" }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-}
-
-func loadAverages() -> String {
-    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).map { $0.split(separator: " ").prefix(3).joined(separator: " ") } ?? "?"
-}
-
-func slug(_ text: String) -> String {
-    String(text.map { $0.isLetter || $0.isNumber ? $0 : "-" }).split(separator: "-").joined(separator: "-")
-}
-
 do {
     let options = try Options(CommandLine.arguments, repository: repository)
     let started = Date()
@@ -119,9 +101,12 @@ do {
             let timings = time(prepared, plan: plan, timer: timer)
             rounds += timings.rounds
             let tuning = try TuningSummary.load(path: paths.records(row), kernel: prepared.kernel)
-            let result = RowResult(prepared, timings: timings, tuning: tuning)
+            var result = RowResult(prepared, timings: timings, tuning: tuning)
+            result.ceilingProvenance = try? CeilingProvenance.load(path: paths.ceilingProvenance(row))
             results.append(result)
-            let ratio = result.tunedOverBaseline.map { String(format: "tuned / best baseline %.2f", $0) } ?? "not tuned"
+            var ratio = result.tunedOverBaseline.map { String(format: "tuned / best baseline %.2f", $0) } ?? "not tuned"
+            if let overLibrary = result.ceiling.overLibrary { ratio += String(format: ", ceiling / best baseline %.2f", overLibrary) }
+            if let beaten = result.ceiling.beatenBy.first { ratio += ", ceiling beaten by \(beaten.name)" }
             let baseline = result.bestBaseline.map { String(format: "best baseline %.3f ms (%@)", $0.seconds * 1e3, $0.name) } ?? "no baseline"
             print("\(row.id) \(row.kernel) \(row.setArgument): default \(String(format: "%.3f ms", (result.defaultSeconds ?? 0) * 1e3)), \(baseline), \(ratio)")
             for (name, problem) in prepared.problems { print("  \(name): \(problem)") }
@@ -137,30 +122,34 @@ do {
     // Measured again: a neighbour's burst at the start must not lower the peaks.
     let peaks = startPeaks.combined(with: measurePeaks(threads: options.threads))
     let stamp = ISO8601DateFormatter.string(from: started, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate, .withTime])
-    let directory = options.results.appendingPathComponent("\(stamp.replacingOccurrences(of: ":", with: ""))-\(slug(HostTarget.host.cpu))")
+    let directory = options.results.appendingPathComponent("\(stamp.replacingOccurrences(of: ":", with: ""))-\(fileNameSlug(HostTarget.host.cpu))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     var commands = [CommandLine.arguments.joined(separator: " ")]
     for row in rows {
-        if let command = try? String(contentsOfFile: paths.tuningCommand(row), encoding: .utf8) {
-            commands.append(command.trimmingCharacters(in: .whitespacesAndNewlines))
+        for path in [paths.tuningCommand(row), paths.ceilingCommand(row)] {
+            if let command = try? String(contentsOfFile: path, encoding: .utf8) {
+                commands.append(command.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
         }
     }
     let versions: [(String, String)] = [
-        ("Hone", "\(honeVersion) (git \(shell("git -C '\(repository.path)' rev-parse --short HEAD")))"),
-        ("LLVM", shell("llvm-config-19 --version")),
-        ("oneDNN", oneDNNVersion() + " (Debian libdnnl-dev " + shell("dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null") + ")"),
-        ("OpenBLAS", shell("dpkg-query -W -f='${Version}\\n' libopenblas-dev 2>/dev/null")),
-        ("Swift", shell("swift --version 2>&1 | head -1")),
-        ("kernel", shell("uname -r")),
+        ("Hone", "\(honeVersion) (git \(shellOutput("git -C '\(repository.path)' rev-parse --short HEAD")))"),
+        ("LLVM", shellOutput("llvm-config-19 --version")),
+        ("oneDNN", oneDNNVersion() + " (Debian libdnnl-dev " + shellOutput("dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null") + ")"),
+        ("OpenBLAS", shellOutput("dpkg-query -W -f='${Version}\\n' libopenblas-dev 2>/dev/null")),
+        ("Swift", shellOutput("swift --version 2>&1 | head -1")),
+        ("kernel", shellOutput("uname -r")),
     ]
     var context = ReportContext(date: stamp, cpu: cpu, llvmCPU: HostTarget.host.cpu, threads: options.threads, peaks: peaks,
                                 othersBefore: othersBefore, othersAfter: othersAfter, loadBefore: loadBefore, loadAfter: loadAfter,
                                 plan: plan, versions: versions, commands: commands, suite: options.only == nil ? options.suite : "selected rows",
                                 seconds: Date().timeIntervalSince(started))
-    let previous = previousRun(in: options.results, cpuSlug: slug(HostTarget.host.cpu), before: directory.lastPathComponent)
+    let previous = previousRun(in: options.results, cpuSlug: fileNameSlug(HostTarget.host.cpu), before: directory.lastPathComponent)
     let regressions = previous.map { compare(results, with: $0.medians) }
     context.previousRun = previous.map { ($0.name, regressions ?? []) }
     try markdownReport(results, context).write(to: directory.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+    try SuiteReportJSON(results, date: stamp, cpu: HostTarget.host.cpu, threads: options.threads).json()
+        .write(to: directory.appendingPathComponent("report.json"), atomically: true, encoding: .utf8)
     try svgReport(results, title: "Hone vs oneDNN and OpenBLAS: \(cpu), \(options.threads) threads, \(stamp)")
         .write(to: directory.appendingPathComponent("report.svg"), atomically: true, encoding: .utf8)
     try (rounds.map(\.jsonLine).joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("rounds.jsonl"), atomically: true, encoding: .utf8)
@@ -170,7 +159,7 @@ do {
     } else {
         print("no earlier run on \(HostTarget.host.cpu) in \(options.results.path) to compare with")
     }
-    print("report: \(directory.path)/report.md (and report.svg, rounds.jsonl)")
+    print("report: \(directory.path)/report.md (and report.json, report.svg, rounds.jsonl)")
 } catch {
     FileHandle.standardError.write(Data("bench-suite: \(error)\n".utf8))
     exit(1)
