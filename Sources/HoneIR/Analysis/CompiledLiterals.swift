@@ -54,6 +54,13 @@ struct CompiledLiterals {
         case .unary(let op, let a):
             guard compile(a, position, &reads) else { return false }
             ops.append(.unary(op))
+        case .binary(let op, let a, .int(1, _)) where op == .div || op == .mod:
+            // Under floor semantics `x / 1` is x and `x % 1` is 0. Guards reach
+            // the counter before Simplify, and a fused loop whose parts have
+            // extent 1 reads them as `v % 1` or `v / B % 1`: folded, the literal
+            // stays affine in the fused loop's digits (or does not read it at all).
+            if op == .div { return compile(a, position, &reads) }
+            ops.append(.constant(0))
         case .binary(let op, let a, let b):
             guard compile(a, position, &reads), compile(b, position, &reads) else { return false }
             ops.append(.binary(op))
