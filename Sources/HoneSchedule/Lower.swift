@@ -18,9 +18,14 @@ public func lower(_ kernel: Kernel, schedule: Schedule = .default) throws(Schedu
 }
 
 public func lower(_ scheduled: ScheduledKernel) throws(ScheduleError) -> LoopNest {
+    try lower(scheduled, counting: .fast)
+}
+
+/// `lower(scheduled)` with the `if`s counted by `counting` (the tests compare the methods).
+func lower(_ scheduled: ScheduledKernel, counting: PointCounter.Method) throws(ScheduleError) -> LoopNest {
     try scheduled.checkComputeLocations()
     let kernel = scheduled.kernel
-    var lowering = Lowering(scheduled: scheduled)
+    var lowering = Lowering(scheduled: scheduled, counting: counting)
     var body: [Stmt] = []
     for stage in kernel.stages where scheduled.states[stage.name]!.location == .root {
         body.append(try lowering.lowerStage(stage.name, region: nil))
@@ -31,7 +36,7 @@ public func lower(_ scheduled: ScheduledKernel) throws(ScheduleError) -> LoopNes
     }
     let arguments = kernel.arguments.map { Buffer(name: $0.name, type: $0.type, shape: $0.shape) }
     let simplified = simplify(reorderStorage(nest, orders: scheduled.storageOrders))
-    return LoopNest(name: kernel.name, arguments: arguments, body: lowering.hasRegionGuards ? addMissingTestCounts(simplified) : simplified)
+    return LoopNest(name: kernel.name, arguments: arguments, body: lowering.hasRegionGuards ? addMissingTestCounts(simplified, counting: counting) : simplified)
 }
 
 /// The part of a stage's tensor that one iteration of its consumer's loop needs.
@@ -59,9 +64,11 @@ struct Lowering {
     /// Whether some region's points are tested against its tensor's bounds:
     /// tests the stage's own nest cannot count (`addMissingTestCounts`).
     var hasRegionGuards = false
+    let counting: PointCounter.Method
 
-    init(scheduled: ScheduledKernel) {
+    init(scheduled: ScheduledKernel, counting: PointCounter.Method) {
         self.scheduled = scheduled
+        self.counting = counting
         var attachments: [String: [String: [String]]] = [:]
         for stage in scheduled.kernel.stages {
             if case .at(let consumer, let loop) = scheduled.states[stage.name]!.location {
@@ -158,11 +165,12 @@ struct Lowering {
             let current = Expr.load(name, storeIndex, tensor.type)
             let update = Stmt.store(name, storeIndex, combine(reduction.op, current, value, tensor.type))
             return .sequence([
-                NestBuilder(loops: spatial, variable: variable, body: initialize, guards: initGuards).build(),
-                NestBuilder(loops: loops, variable: variable, body: update, guards: guards, openers: openers).build(),
+                NestBuilder(loops: spatial, variable: variable, body: initialize, guards: initGuards, counting: counting).build(),
+                NestBuilder(loops: loops, variable: variable, body: update, guards: guards, openers: openers, counting: counting).build(),
             ])
         }
-        return NestBuilder(loops: loops, variable: variable, body: .store(name, storeIndex, value), guards: guards, openers: openers).build()
+        return NestBuilder(loops: loops, variable: variable, body: .store(name, storeIndex, value), guards: guards, openers: openers,
+                           counting: counting).build()
     }
 
     func tensor(_ name: String) -> TensorDecl { kernel.tensor(named: name)! }

@@ -21,6 +21,7 @@ struct NestBuilder {
     /// Statements (allocations and producer nests) that open each loop's body,
     /// wrapping the rest of it.
     var openers: [String: (Stmt) -> Stmt] = [:]
+    var counting: PointCounter.Method = .fast
 
     /// Guards that can be decided for a whole tile become a loop partition
     /// (Halide's "steady state"): where the tile's extreme points pass, a
@@ -61,7 +62,7 @@ struct NestBuilder {
 
         // Exact counts for each `if`, over the loops around it, given the
         // tests on its path (`PointCounts.swift`).
-        var registering = PointCounter(extents: loops.map { Int64($0.extent) }, variables: names)
+        var registering = PointCounter(extents: loops.map { Int64($0.extent) }, variables: names, method: counting)
         let guardLiterals = guards.map { registering.registerLiterals($0.condition) }
         let testLiterals = fastTests.map { $0.map { registering.registerLiterals($0) } ?? 0..<0 }
         registering.finish()

@@ -9,6 +9,10 @@
 //   features  FeatureExtractor on the lowered nests (scratch reused)
 //   lower     lower(kernel, schedule) alone
 //   both      lower + features, as the search runs them
+// With `--search [N] [KERNEL...]` (default 2000): N candidates sampled as the
+// search samples them, for conv2d, gemm 1024^3, softmax and layernorm (or the
+// kernels named, from Kernels/), lowered (with the
+// code-size estimate) and featurized, in CPU microseconds per candidate.
 // Each is repeated; programs per second are reported as the median over
 // repeats (with min and max), by the wall clock and per second of this
 // thread's CPU time (what one core delivers when the machine is shared and
@@ -147,7 +151,66 @@ func conv2dSchedules() -> [Schedule] {
     return out
 }
 
+// MARK: Search candidates
+
+/// The candidates `hone tune` scores: `count` samples of the search's own
+/// sampler (every sketch), at the kernel's default sizes, as their schedules.
+func searchCandidates(_ kernel: Kernel, count: Int) -> [Schedule] {
+    let space = SearchSpace(kernel: kernel, vectorLanes: 8, threads: 2)
+    var rng = SplitMix64(seed: 1)
+    return (0..<count).map { _ in space.schedule(for: space.sample(&rng)) }
+}
+
+/// `--search N`: lowering + code size + features of N sampled candidates per
+/// kernel, as the search's FeatureCache runs them, in microseconds per
+/// candidate (median over the repeats of one pass over all of them).
+func benchSearchCandidates(count: Int, kernels: [String]) -> Int32 {
+    print("bench-features --search \(count): lower + code size + features of sampled search candidates, one thread")
+    print("\(repeats) passes; load average at start: \(loadAverage()) on \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    var failures: Int32 = 0
+    for file in kernels {
+        guard let kernel = try? Kernel.load(path: kernelsDirectory + "/\(file).hone") else {
+            print("  \(file): cannot load")
+            failures += 1
+            continue
+        }
+        let schedules = searchCandidates(kernel, count: count)
+        var extractor = FeatureExtractor()
+        var rows: [Float] = []
+        var lowered = 0
+        func pass() {
+            lowered = 0
+            for schedule in schedules {
+                guard let nest = try? lower(kernel, schedule: schedule) else { continue }
+                lowered += 1
+                guard estimatedCodeSize(nest.body) <= TuningOptions(trials: 0).maxCodeSize else { continue }
+                rows.removeAll(keepingCapacity: true)
+                extractor.extract(nest, appendingTo: &rows)
+            }
+        }
+        pass()  // warm up
+        var micros: [Double] = []
+        for _ in 0..<repeats {
+            let start = now(CLOCK_THREAD_CPUTIME_ID)
+            pass()
+            micros.append((now(CLOCK_THREAD_CPUTIME_ID) - start) * 1e6 / Double(schedules.count))
+        }
+        let shape = kernel.parameters.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+        let numbers = String(format: "%8.1f µs per candidate (CPU; min %.1f, max %.1f)", median(micros), micros.min()!, micros.max()!)
+        print("  \(file.padding(toLength: 10, withPad: " ", startingAt: 0)) \(numbers), \(lowered) of \(schedules.count) lowered   (\(shape))")
+    }
+    print("load average at end: \(loadAverage())")
+    return failures
+}
+
 // MARK: Run
+
+if let i = CommandLine.arguments.firstIndex(of: "--search") {
+    var rest = CommandLine.arguments[(i + 1)...]
+    let count = rest.first.flatMap { Int($0) } ?? 2000
+    if rest.first.flatMap({ Int($0) }) != nil { rest = rest.dropFirst() }
+    exit(benchSearchCandidates(count: count, kernels: rest.isEmpty ? ["conv2d", "gemm", "softmax", "layernorm"] : Array(rest)))
+}
 
 print("bench-features: feature extraction speed (FeatureSchema v\(FeatureSchema.version), \(FeatureSchema.count) features per store)")
 print("single thread; \(repeats) repeats of >= \(Int(minimumSeconds * 1000)) ms; load average at start: \(loadAverage()) on \(ProcessInfo.processInfo.activeProcessorCount) cores")

@@ -21,10 +21,14 @@ struct CompiledLiterals {
     /// Room for a few literals of a few ops (a split's guard and tile test
     /// take 5 to 10). Kept well under 1 KB: glibc's malloc consolidates its
     /// free lists for every larger block, which costs more than the counting.
-    init() {
+    init(foldsUnitDivisors: Bool) {
+        self.foldsUnitDivisors = foldsUnitDivisors
         ops.reserveCapacity(24)
         ends.reserveCapacity(4)
     }
+
+    /// Whether `x / 1` compiles to x and `x % 1` to 0 (see `compile`).
+    private let foldsUnitDivisors: Bool
 
     var count: Int { ends.count }
 
@@ -54,6 +58,13 @@ struct CompiledLiterals {
         case .unary(let op, let a):
             guard compile(a, position, &reads) else { return false }
             ops.append(.unary(op))
+        case .binary(let op, let a, .int(1, _)) where foldsUnitDivisors && (op == .div || op == .mod):
+            // Under floor semantics `x / 1` is x and `x % 1` is 0. Guards reach
+            // the counter before Simplify, and a fused loop whose parts have
+            // extent 1 reads them as `v % 1` or `v / B % 1`: folded, the literal
+            // stays affine in the fused loop's digits (or does not read it at all).
+            if op == .div { return compile(a, position, &reads) }
+            ops.append(.constant(0))
         case .binary(let op, let a, let b):
             guard compile(a, position, &reads), compile(b, position, &reads) else { return false }
             ops.append(.binary(op))

@@ -14,12 +14,13 @@
 ///
 /// A test stays without counts when it reads memory, sits under a loop of
 /// variable bounds, or needs more enumeration than `PointCounter` allows.
-public func addMissingTestCounts(_ body: Stmt) -> Stmt {
-    var counter = MissingTestCounter()
+public func addMissingTestCounts(_ body: Stmt, counting: PointCounter.Method = .fast) -> Stmt {
+    var counter = MissingTestCounter(method: counting)
     return counter.rewrite(body) ?? body
 }
 
 private struct MissingTestCounter {
+    let method: PointCounter.Method
     /// The loops around the current statement, outermost first.
     var extents: [Int64] = []
     var variables: [String] = []
@@ -103,7 +104,7 @@ private struct MissingTestCounter {
     /// How often `test` is evaluated and holds over one run of the kernel.
     private func count(_ test: Expr) -> IfFacts.Counts? {
         guard unknownLoops == 0 else { return nil }
-        var counter = PointCounter(extents: extents, variables: variables)
+        var counter = PointCounter(extents: extents, variables: variables, method: method)
         var holding: [Int] = [], failing: [[Int]] = []
         for (condition, holds) in path {
             let literals = counter.registerLiterals(condition)

@@ -38,6 +38,18 @@ import HoneIR
 public struct PointCounter {
     public static let enumerationLimit: Int64 = 1 << 16
 
+    /// How components are counted. Both give the same counts wherever both
+    /// give one; `.enumeration` is the reference the tests check the other against.
+    public enum Method: Sendable {
+        /// Fused loops read as digits, affine components walked by blocks
+        /// (`x / 1` and `x % 1` folded first, since guards are not yet simplified).
+        case fast
+        /// Every point of every component evaluated, up to `enumerationLimit` · 16 points.
+        case enumeration
+    }
+
+    private let method: Method
+
     /// Per dimension: its extent. Dimensions are the loops, outermost
     /// first, where a fused loop read only by its parts is one dimension per
     /// mixed-radix digit, its most significant in the loop's place and the
@@ -84,10 +96,11 @@ public struct PointCounter {
     }
 
     /// Loops by position, outermost first: their extents and the variables they bind.
-    public init(extents: [Int64], variables: [String]) {
+    public init(extents: [Int64], variables: [String], method: Method = .fast) {
         self.extents = extents
         self.variables = variables
-        self.programs = CompiledLiterals()
+        self.method = method
+        self.programs = CompiledLiterals(foldsUnitDivisors: method == .fast)
     }
 
     private func level(_ dimension: Int) -> Int { levels.isEmpty ? dimension : levels[dimension] }
@@ -114,7 +127,7 @@ public struct PointCounter {
 
     /// Groups the literals into components and enumerates each one.
     public mutating func finish() {
-        if unfuse() {
+        if method == .fast, unfuse() {
             for i in literals.indices { literals[i].reads = programs.loopsRead(by: i) }
         }
         let dimensions = extents.count
@@ -127,7 +140,7 @@ public struct PointCounter {
                 mask &= mask - 1
             }
             literals[i].readLevel = level
-            guard literals[i].isCompiled else { continue }
+            guard literals[i].isCompiled, method == .fast else { continue }
             let constant = coefficients.withUnsafeMutableBufferPointer { all in
                 programs.affineForm(of: i, into: UnsafeMutableBufferPointer(rebasing: all[(i * dimensions)..<((i + 1) * dimensions)]))
             }
@@ -238,7 +251,7 @@ public struct PointCounter {
         var walked = allAffine ? loops & ~(1 << UInt64(63 - loops.leadingZeroBitCount)) : loops
         while walked != 0 {
             let (p, overflow) = points.multipliedReportingOverflow(by: extents[walked.trailingZeroBitCount])
-            guard !overflow, p <= Self.enumerationLimit else { return }
+            guard !overflow, p <= (method == .fast ? Self.enumerationLimit : Self.enumerationLimit * 16) else { return }
             points = p
             walked &= walked - 1
         }
