@@ -185,13 +185,15 @@ bench-check: bench-build
 	$(BENCH_BIN)/bench-check
 
 # The component benchmarks: hand schedules against OpenBLAS, the tree
-# learner against XGBoost and LightGBM, measurement overhead, feature speed.
+# learner against XGBoost and LightGBM, measurement overhead, feature speed,
+# and whether a cheaper LLVM pipeline ranks the search's candidates as o3 does.
 bench-components: bench-build
 	mkdir -p $(BENCH_RESULTS)
 	$(BENCH_BIN)/bench-gemm | tee $(BENCH_RESULTS)/gemm.txt
 	Benchmarks/costmodel/run.sh | tee $(BENCH_RESULTS)/costmodel.txt
 	$(BENCH_BIN)/bench-measure | tee $(BENCH_RESULTS)/measure.txt
 	$(BENCH_BIN)/bench-features | tee $(BENCH_RESULTS)/features.txt
+	$(BENCH_BIN)/bench-pipeline | tee $(BENCH_RESULTS)/pipeline.txt
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -30,6 +30,7 @@ let package = Package(
         .executableTarget(name: "bench-network", dependencies: [hone, "BenchSuite"]),
         .executableTarget(name: "bench-search", dependencies: [hone, "BenchSuite"]),
         .executableTarget(name: "bench-model", dependencies: [hone, "BenchSuite"]),
+        .executableTarget(name: "bench-pipeline", dependencies: [hone, "BenchSuite"]),
         .testTarget(name: "BenchCeilingTests", dependencies: ["BenchCeiling"]),
     ]
 )
