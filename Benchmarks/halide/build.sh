@@ -45,9 +45,11 @@ if [ -f "$out/libhone_halide.so" ] && [ "$(cat "$out/built-for.txt" 2>/dev/null)
 fi
 
 rm -f "$out"/halide_*.o "$out"/halide_*.h "$out"/halide_*.schedule.h "$out/unavailable.txt"
-"$venv/bin/python" "$here/generate.py" "$out" --threads "$threads" || unavailable "generate.py failed: see its output above"
+"$venv/bin/python" -B "$here/generate.py" "$out" --threads "$threads" || unavailable "generate.py failed: see its output above"
 include=$("$venv/bin/python" -c 'import halide, os; print(os.path.join(os.path.dirname(halide.__file__), "include"))')
 cc -O2 -Wall -fPIC -shared -I"$out" -I"$include" "$here/entry.c" "$out"/halide_*.o -o "$out/libhone_halide.so" -lpthread -ldl -lm ||
     unavailable "linking libhone_halide.so failed: see the compiler's output above"
+"$venv/bin/python" -c 'import importlib.metadata, halide, sys
+print(importlib.metadata.version("halide"), "(PyPI), target", halide.get_host_target(), "with parallelism", sys.argv[1], "for the autoschedulers")' "$threads" > "$out/version.txt"
 echo "$key" > "$out/built-for.txt"
 echo "Halide baselines: $out/libhone_halide.so (schedules chosen: $out/halide_*.schedule.h)"

@@ -185,7 +185,8 @@ public func prepare(_ row: SuiteRow, kernel: Kernel, schedules: [ScheduleContend
             }
         } catch let unavailable as HalideUnavailable {
             // One line for all the Halide variants of the row.
-            if !problems.contains(where: { $0.1 == unavailable.description }) { problems.append(("Halide", unavailable.description)) }
+            let problem = "skipped: \(unavailable.reason)"
+            if !problems.contains(where: { $0.1 == problem }) { problems.append(("Halide", problem)) }
         } catch {
             problems.append((kind.rawValue, "\(error)"))
         }

@@ -75,6 +75,14 @@ final class HalideLibrary: @unchecked Sendable {
     }
 }
 
+/// What build.sh built the Halide baselines with (Halide's version, the
+/// target, the autoschedulers' parallelism), or nil when they are not built.
+public func halideBuildDescription() -> String? {
+    guard case .success = HalideLibrary.shared else { return nil }
+    return (try? String(contentsOf: HalideLibrary.directory.appendingPathComponent("version.txt"), encoding: .utf8))?
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
 /// The size of Halide's thread pool in this process, or nil when the Halide
 /// baselines are not built.
 public func halideThreadCount() -> Int? { try? HalideLibrary.shared.get().threads }

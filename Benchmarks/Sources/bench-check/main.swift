@@ -1,8 +1,10 @@
 // Checks every baseline of the suite against Hone's reference interpreter
 // on small shapes: each library call (OpenBLAS, oneDNN in the kernel's
-// layout and in its own) must compute what the kernel file defines, with
-// the suite's strides, paddings, dilations and groups. `make bench-check`
-// runs it; `make test` does not (it needs OpenBLAS and oneDNN). It also
+// layout and in its own, Halide's blur3x3 and harris) must compute what the
+// kernel file defines, with the suite's strides, paddings, dilations and
+// groups. `make bench-check` runs it; `make test` does not (it needs
+// OpenBLAS and oneDNN; the Halide baselines are skipped, saying why, when
+// `make bench-halide` could not build them). It also
 // checks that every row of Benchmarks/suite.tsv loads and builds its baselines.
 import BenchSuite
 import Foundation
