@@ -69,7 +69,7 @@ BENCH_ROUNDS ?= 5
 BENCH_THREADS ?= $$(nproc)
 HONE_BIN = .build/$(CONFIG)/hone
 
-.PHONY: bench-deps bench-build bench-tune bench-quick bench-components bench-check bench-search bench-network bench-ceiling bench-test model-data pretrained-model
+.PHONY: bench-deps bench-build bench-halide bench-tune bench-quick bench-components bench-check bench-search bench-network bench-ceiling bench-test model-data pretrained-model
 
 bench-deps: deps
 	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -81,6 +81,14 @@ bench-deps: deps
 
 bench-build: bench-deps build
 	cd Benchmarks && $(SWIFT) build -c release $(LLVM_FLAGS)
+
+# The Halide baselines of the image pipelines: Halide 21 from PyPI in a
+# virtual environment (Benchmarks/.build/halide-venv, made once), its hand
+# schedules, Mullapudi2016 and Adams2019 compiled for this CPU and
+# BENCH_THREADS into Benchmarks/.build/halide/libhone_halide.so. Without
+# network it says why and succeeds: the benchmarks then skip Halide.
+bench-halide:
+	Benchmarks/halide/build.sh $(BENCH_THREADS)
 
 # Tunes every row of Benchmarks/suite.tsv in the suite (or BENCH_ONLY=ID,ID),
 # resuming from the records of earlier runs unless BENCH_FRESH=1.
@@ -99,7 +107,7 @@ bench-tune: bench-build
 
 # The suite: tune, then time default, hand and tuned schedules against
 # oneDNN and OpenBLAS; about 30 minutes for the default suite on 2 cores.
-bench: bench-tune
+bench: bench-tune bench-halide
 	$(BENCH_BIN)/bench-suite --suite $(BENCH_SUITE) --rounds $(BENCH_ROUNDS) --threads $(BENCH_THREADS) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
 
 # The ceilings: the best schedule known for each row on this CPU, committed
@@ -181,7 +189,7 @@ pretrained-model: bench-build
 	cd Benchmarks && .build/release/bench-model --data results/model-data --save ../Sources/HoneSearch/Resources/pretrained-model.json
 
 # Every baseline against the reference interpreter on small shapes (not part of make test).
-bench-check: bench-build
+bench-check: bench-build bench-halide
 	$(BENCH_BIN)/bench-check
 
 # The component benchmarks: hand schedules against OpenBLAS, the tree

@@ -38,6 +38,12 @@ public enum BaselineKind: String, CaseIterable, Sendable {
     /// normalization, reduction), in the kernel's layout and, where the
     /// layout matters, in oneDNN's preferred one.
     case dnnl
+    /// Halide 21 on the image pipelines (blur3x3, harris): the CPU schedule
+    /// of its apps, its Mullapudi2016 and its Adams2019 autoscheduler
+    /// (HalideBaselines.swift; built by `make bench-halide`).
+    case halideManual = "halide-manual"
+    case halideMullapudi2016 = "halide-mullapudi2016"
+    case halideAdams2019 = "halide-adams2019"
 }
 
 /// A float buffer owned by a baseline (64-byte aligned).
@@ -62,16 +68,20 @@ extension TensorBuffer {
 
 /// The baselines of `kinds` that apply to `kernel`, reading the kernel's
 /// input buffers (in calling order, as `KernelBuffers` holds them).
-/// Throws when a named baseline does not apply to the kernel.
+/// Throws when a named baseline does not apply to the kernel, and
+/// `HalideUnavailable` when the Halide baselines are not built here.
 public func makeBaselines(_ kinds: [BaselineKind], for kernel: Kernel, inputs: [TensorBuffer]) throws -> [Baseline] {
-    guard !kinds.isEmpty else { return [] }
-    let operation = try Operation(kernel)
+    // Halide computes kernels no library does: no Operation for them.
+    func operation() throws -> Operation { try Operation(kernel) }
     var baselines: [Baseline] = []
     for kind in kinds {
         switch kind {
-        case .openblas: baselines += try openBLASBaselines(operation, inputs)
-        case .dnnlSgemm: baselines += try dnnlSgemmBaselines(operation, inputs)
-        case .dnnl: baselines += try dnnlPrimitiveBaselines(operation, inputs)
+        case .openblas: baselines += try openBLASBaselines(operation(), inputs)
+        case .dnnlSgemm: baselines += try dnnlSgemmBaselines(operation(), inputs)
+        case .dnnl: baselines += try dnnlPrimitiveBaselines(operation(), inputs)
+        case .halideManual: baselines += try halideBaselines(.manual, kernel, inputs)
+        case .halideMullapudi2016: baselines += try halideBaselines(.mullapudi2016, kernel, inputs)
+        case .halideAdams2019: baselines += try halideBaselines(.adams2019, kernel, inputs)
         }
     }
     // The calls hold raw pointers into the inputs: keep them alive too.

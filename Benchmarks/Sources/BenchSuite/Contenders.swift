@@ -3,10 +3,12 @@ import Foundation
 import Hone
 
 /// Sets the thread count of Hone's OpenMP loops (and oneDNN's, which share
-/// libgomp) and of OpenBLAS.
+/// libgomp), of OpenBLAS and of Halide's thread pool (HL_NUM_THREADS, read
+/// when the pool starts, at the first Halide call; child processes inherit it).
 public func configureThreads(_ threads: Int) throws {
     try OpenMP.setThreadCount(threads)
     openblas_set_num_threads(Int32(threads))
+    setenv("HL_NUM_THREADS", String(threads), 1)
 }
 
 /// One thing timed in a row: a Hone schedule or a baseline.
@@ -181,6 +183,10 @@ public func prepare(_ row: SuiteRow, kernel: Kernel, schedules: [ScheduleContend
                 accept(Contender(name: baseline.name, role: baseline.sameLayout ? .baseline : .ownLayout, run: baseline.run,
                                  owner: baseline.owner), output: baseline.output)
             }
+        } catch let unavailable as HalideUnavailable {
+            // One line for all the Halide variants of the row.
+            let problem = "skipped: \(unavailable.reason)"
+            if !problems.contains(where: { $0.1 == problem }) { problems.append(("Halide", problem)) }
         } catch {
             problems.append((kind.rawValue, "\(error)"))
         }

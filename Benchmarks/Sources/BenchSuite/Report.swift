@@ -124,7 +124,8 @@ public func markdownReport(_ results: [RowResult], _ context: ReportContext) -> 
     out += "\n## Spread and checks\n\n"
     for r in results {
         let spreads = r.contenders.compactMap { c in r.timings.spreads[c.0].map { String(format: "%@ %.0f%%", c.0, $0 * 100) } }
-        out += "- **\(r.row.id)**: default schedule \(r.verification). Round spread (max − min over median): \(spreads.joined(separator: ", "))."
+        let medians = r.contenders.compactMap { c in r.timings.medians[c.0].map { String(format: "%@ %.3f ms", c.0, $0 * 1e3) } }
+        out += "- **\(r.row.id)**: default schedule \(r.verification). Medians: \(medians.joined(separator: ", ")). Round spread (max − min over median): \(spreads.joined(separator: ", "))."
         if !r.timings.unsteady.isEmpty { out += " **Unsteady (spread above \(Int(spreadLimit * 100))%): \(r.timings.unsteady.joined(separator: ", ")).**" }
         if !r.timings.failures.isEmpty { out += " Failed timings: \(r.timings.failures.joined(separator: "; "))." }
         if r.timings.disturbedRounds > 0 { out += " \(r.timings.disturbedRounds) disturbed rounds." }

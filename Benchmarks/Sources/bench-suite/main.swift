@@ -1,5 +1,6 @@
 // The benchmark suite: every row of Benchmarks/suite.tsv timed with Hone's
-// default, hand and tuned schedules against OpenBLAS and oneDNN, in one
+// default, hand and tuned schedules against OpenBLAS, oneDNN and (for the
+// image pipelines) Halide, in one
 // run, alternately, several rounds, medians; the report goes to
 // Benchmarks/results/<date>-<cpu>/ (report.md, report.json, report.svg,
 // rounds.jsonl). Each row's ceiling (Benchmarks/ceilings/<cpu>/, made by
@@ -132,7 +133,7 @@ do {
             }
         }
     }
-    let versions: [(String, String)] = [
+    var versions: [(String, String)] = [
         ("Hone", "\(honeVersion) (git \(shellOutput("git -C '\(repository.path)' rev-parse --short HEAD")))"),
         ("LLVM", shellOutput("llvm-config-19 --version")),
         ("oneDNN", oneDNNVersion() + " (Debian libdnnl-dev " + shellOutput("dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null") + ")"),
@@ -140,6 +141,7 @@ do {
         ("Swift", shellOutput("swift --version 2>&1 | head -1")),
         ("kernel", shellOutput("uname -r")),
     ]
+    if let halide = halideBuildDescription() { versions.insert(("Halide", halide), at: 4) }
     var context = ReportContext(date: stamp, cpu: cpu, llvmCPU: HostTarget.host.cpu, threads: options.threads, peaks: peaks,
                                 othersBefore: othersBefore, othersAfter: othersAfter, loadBefore: loadBefore, loadAfter: loadAfter,
                                 plan: plan, versions: versions, commands: commands, suite: options.only == nil ? options.suite : "selected rows",
@@ -150,7 +152,7 @@ do {
     try markdownReport(results, context).write(to: directory.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
     try SuiteReportJSON(results, date: stamp, cpu: HostTarget.host.cpu, threads: options.threads).json()
         .write(to: directory.appendingPathComponent("report.json"), atomically: true, encoding: .utf8)
-    try svgReport(results, title: "Hone vs oneDNN and OpenBLAS: \(cpu), \(options.threads) threads, \(stamp)")
+    try svgReport(results, title: "Hone vs its baselines: \(cpu), \(options.threads) threads, \(stamp)")
         .write(to: directory.appendingPathComponent("report.svg"), atomically: true, encoding: .utf8)
     try (rounds.map(\.jsonLine).joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("rounds.jsonl"), atomically: true, encoding: .utf8)
     if let previous, let regressions {
