@@ -37,7 +37,17 @@ public enum ScalarType: String, Hashable, Sendable, Codable, CaseIterable {
     /// The type of a binary arithmetic operation on `a` and `b`:
     /// booleans widen to integers, integers to floats, f32 to f64.
     public static func promoted(_ a: ScalarType, _ b: ScalarType) -> ScalarType {
-        let order: [ScalarType] = [.bool, .i32, .index, .f32, .f64]
-        return order.firstIndex(of: a)! >= order.firstIndex(of: b)! ? a : b
+        a.promotionRank >= b.promotionRank ? a : b
+    }
+
+    /// The order of `promoted`: bool, i32, index, f32, f64.
+    private var promotionRank: Int {
+        switch self {
+        case .bool: 0
+        case .i32: 1
+        case .index: 2
+        case .f32: 3
+        case .f64: 4
+        }
     }
 }

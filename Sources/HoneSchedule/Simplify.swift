@@ -141,8 +141,9 @@ struct Simplifier {
             if case .int(let truth, _) = sc { return truth != 0 ? simplify(a) : simplify(b) }
             return .select(sc, simplify(a), simplify(b))
         case .binary(let op, let a, let b):
-            let (sa, sb) = (simplify(a), simplify(b))
             let type = expr.type
+            if type == .index && (op == .add || op == .sub || op == .mul), let form = sumForm(expr) { return form.expression }
+            let (sa, sb) = (simplify(a), simplify(b))
             if type == .index || (op.isComparison && sa.type == .index && sb.type == .index) {
                 return simplifyIndex(op, sa, sb)
             }
@@ -150,6 +151,50 @@ struct Simplifier {
             if op == .and || op == .or, case .int(let y, _) = sb { return (y != 0) == (op == .or) ? sb : sa }
             return .binary(op, sa, sb)
         }
+    }
+
+    /// The form `simplify` gives an index sum, difference or product, built
+    /// from its operands' forms. Simplified level by level, each level is
+    /// the expression of a form, and reading that expression back into the
+    /// level above gives the same form (terms in the same order): combining
+    /// the forms skips rebuilding and re-reading every partial sum, which
+    /// made long index sums quadratic. Nil where a level is not affine; the
+    /// caller then simplifies level by level.
+    private func sumForm(_ e: Expr) -> AffineForm? {
+        guard case .binary(let op, let a, let b) = e, let x = sumOperand(a), let y = sumOperand(b) else { return nil }
+        switch op {
+        case .add: return x.form.adding(y.form, times: 1)
+        case .sub: return x.form.adding(y.form, times: -1)
+        default:
+            // As reading `a * b` does: a literal factor scales the other side; otherwise the product is one term.
+            if let k = y.literal { return x.form.scaled(by: k) }
+            if let k = x.literal { return y.form.scaled(by: k) }
+            return AffineForm(.binary(.mul, x.expression, y.expression), atoms: .indexExpressions)
+        }
+    }
+
+    /// An operand of an index sum, simplified: its form, and its expression
+    /// where that is not the form's own (nil: `form.expression`).
+    private struct SumOperand {
+        var form: AffineForm
+        var simplified: Expr?
+
+        var expression: Expr { simplified ?? form.expression }
+        var literal: Int64? {
+            guard let simplified else { return form.isConstant ? form.constant : nil }
+            if case .int(let v, _) = simplified { return v }
+            return nil
+        }
+    }
+
+    /// Nil for arithmetic of another type, which `simplifyIndex` leaves as it is.
+    private func sumOperand(_ e: Expr) -> SumOperand? {
+        if case .binary(let op, _, _) = e, op == .add || op == .sub || op == .mul {
+            guard e.type == .index, let form = sumForm(e) else { return nil }
+            return SumOperand(form: form)
+        }
+        let simplified = simplify(e)
+        return AffineForm(simplified, atoms: .indexExpressions).map { SumOperand(form: $0, simplified: simplified) }
     }
 
     /// Integer index arithmetic on simplified operands.

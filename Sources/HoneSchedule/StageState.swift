@@ -83,6 +83,12 @@ public struct LoopLayout: Hashable, Sendable {
             let name = LoopName.fused(names)
             var inner = 1
             for loop in fused.reversed() {
+                // A part of extent 1 is always 0: derived so, rather than as
+                // `(v / inner) % 1`, which no analysis would see is constant.
+                guard loop.extent != 1 else {
+                    derivations[loop.name] = .index(0)
+                    continue
+                }
                 var value = inner == 1 ? Expr.indexVar(name) : .binary(.div, .indexVar(name), .index(inner))
                 if loop.name != fused[0].name { value = .binary(.mod, value, .index(loop.extent)) }
                 derivations[loop.name] = value

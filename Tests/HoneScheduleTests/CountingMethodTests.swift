@@ -4,7 +4,7 @@ import Testing
 import HoneTestSupport
 
 /// Lowering counts each `if` with `PointCounter`'s fast method (fused loops
-/// read as digits, affine components walked by blocks, `x % 1` folded);
+/// read as digits, affine components walked by blocks);
 /// the reference evaluates every point. On random schedules, each `if` of
 /// the two nests has the same counts wherever the reference has any.
 @Suite struct CountingMethodTests {
@@ -21,7 +21,7 @@ import HoneTestSupport
     }
 
     /// The search's own candidates, at small sizes with a batch of 1: its
-    /// parallel loops fuse outer tile loops of extent 1, read as `v % 1`.
+    /// parallel loops fuse outer tile loops of extent 1 (each the constant 0).
     @Test(arguments: [("conv2d", ["N": 1, "C": 5, "H": 13, "W": 11, "F": 7]), ("gemm", ["M": 13, "N": 16, "K": 7]),
                       ("softmax", ["M": 11, "N": 13]), ("layernorm", ["M": 5, "N": 19]),
                       ("depthwise_conv2d", ["N": 1, "C": 6, "H": 9, "W": 13])])

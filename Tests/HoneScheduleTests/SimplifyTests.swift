@@ -124,3 +124,55 @@ import Testing
         #expect(alignment(of: expr, [:]) == Alignment(modulus: modulus, remainder: remainder))
     }
 }
+
+/// Index sums are simplified as one affine form built from their operands'
+/// forms; simplifying them level by level (each partial sum rebuilt from its
+/// form and read back) gives the same expression, terms in the same order,
+/// including where terms cancel and come back.
+@Suite struct SumSimplificationTests {
+    /// Level by level, as each `+`, `-` and `*` of indices was once simplified.
+    func levelByLevel(_ e: Expr) -> Expr {
+        switch e {
+        case .binary(let op, let a, let b) where op == .add || op == .sub || op == .mul:
+            let combined = Expr.binary(op, levelByLevel(a), levelByLevel(b))
+            return AffineForm(combined, atoms: .indexExpressions)?.expression ?? combined
+        case .unary(.neg, let a):
+            return .unary(.neg, levelByLevel(a))
+        default:
+            return e
+        }
+    }
+
+    /// A random index expression over three variables, small literals
+    /// (zero included), a division and a product of two variables.
+    func randomSum(_ depth: Int, _ rng: inout SplitMix64) -> Expr {
+        let leaves: [Expr] = [.indexVar("x"), .indexVar("y"), .indexVar("z"), .index(0), .index(1), .index(3), .index(-2),
+                              .binary(.div, .indexVar("x"), .index(3)), .binary(.mul, .indexVar("x"), .indexVar("y"))]
+        if depth == 0 || rng.next() % 4 == 0 { return leaves[Int(rng.next() % UInt64(leaves.count))] }
+        switch rng.next() % 5 {
+        case 0, 1: return .binary(.add, randomSum(depth - 1, &rng), randomSum(depth - 1, &rng))
+        case 2: return .binary(.sub, randomSum(depth - 1, &rng), randomSum(depth - 1, &rng))
+        case 3: return .binary(.mul, randomSum(depth - 1, &rng), leaves[3 + Int(rng.next() % 4)])
+        default: return .unary(.neg, randomSum(depth - 1, &rng))
+        }
+    }
+
+    @Test func sumsSimplifyAsLevelByLevel() {
+        var rng = SplitMix64(seed: 17)
+        var cancelled = 0
+        for _ in 0..<3000 {
+            let e = randomSum(6, &rng)
+            let expected = levelByLevel(e)
+            #expect(Simplifier().simplify(e) == expected, "\(e)")
+            if case .int = expected { cancelled += 1 }
+        }
+        #expect(cancelled > 0, "some sums cancel to a constant")
+    }
+
+    @Test func termsThatCancelAndReturnKeepTheirLevelsOrder() {
+        let (x, y) = (Expr.indexVar("x"), Expr.indexVar("y"))
+        // (x - x) + y + x: x cancels at the first level, so it comes back after y.
+        let e = Expr.binary(.add, .binary(.add, .binary(.sub, x, x), y), x)
+        #expect(Simplifier().simplify(e) == .binary(.add, y, x))
+    }
+}

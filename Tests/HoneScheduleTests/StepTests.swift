@@ -91,6 +91,22 @@ import HoneTestSupport
         #expect(allLoops(nest.body).contains { $0.variable == "i.1@j" && $0.extent == .index(15) })
     }
 
+    /// The search fuses outer tile loops into its parallel loop, and with a
+    /// batch of 1 some have one iteration: such a part is the constant 0, not
+    /// `(v / inner) % 1`, which point counting would see as non-affine.
+    @Test func fusedPartsOfExtentOneAreZero() throws {
+        let kernel = try gemm(1, 12, 3)
+        let steps: [Step] = [
+            .split(stage: "C", loop: "j", factors: [4]), .reorder(stage: "C", order: ["j.0", "i", "k", "j.1"]),
+            .fuse(stage: "C", loops: ["j.0", "i"]),
+            .parallel(stage: "C", loop: "j.0@i"),
+        ]
+        try checked(kernel, steps)
+        let layout = try #require(try ScheduledKernel(kernel, schedule: Schedule(steps)).state(of: "C")).layout(extents: [1, 12])
+        #expect(layout.derivations["i"] == .index(0))
+        #expect(layout.derivations["j.0"] == .indexVar("j.0@i"))
+    }
+
     // MARK: annotations
 
     @Test(arguments: [

@@ -12,7 +12,8 @@
 // With `--search [N] [KERNEL...]` (default 2000): N candidates sampled as the
 // search samples them, for conv2d, gemm 1024^3, softmax and layernorm (or the
 // kernels named, from Kernels/), lowered (with the
-// code-size estimate) and featurized, in CPU microseconds per candidate.
+// code-size estimate) and featurized, in CPU microseconds per candidate;
+// `--search-digest [N] [KERNEL...]` prints a digest of each one's features.
 // Each is repeated; programs per second are reported as the median over
 // repeats (with min and max), by the wall clock and per second of this
 // thread's CPU time (what one core delivers when the machine is shared and
@@ -203,7 +204,45 @@ func benchSearchCandidates(count: Int, kernels: [String]) -> Int32 {
     return failures
 }
 
+/// `--search-digest N KERNEL...`: per sampled candidate, a digest of its
+/// feature rows (or why it has none) and its estimated code size, one line
+/// each, so two builds can be compared candidate by candidate: a change
+/// meant to make scoring cheaper must leave this output unchanged.
+func digestSearchCandidates(count: Int, kernels: [String]) -> Int32 {
+    let budget = TuningOptions(trials: 0).maxCodeSize
+    var failures: Int32 = 0
+    for file in kernels {
+        guard let kernel = try? Kernel.load(path: kernelsDirectory + "/\(file).hone") else {
+            print("\(file): cannot load")
+            failures += 1
+            continue
+        }
+        var extractor = FeatureExtractor()
+        for (i, schedule) in searchCandidates(kernel, count: count).enumerated() {
+            guard let nest = try? lower(kernel, schedule: schedule) else {
+                print("\(file) \(i): does not lower")
+                continue
+            }
+            let size = estimatedCodeSize(nest.body)
+            var rows: [Float] = []
+            let stores = size > budget ? 0 : extractor.extract(nest, appendingTo: &rows)
+            // FNV-1a over the values' bits: any changed value changes the digest.
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for value in rows { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
+            print("\(file) \(i): code size \(size), \(stores) rows, digest \(String(hash, radix: 16))")
+        }
+    }
+    return failures
+}
+
 // MARK: Run
+
+if let i = CommandLine.arguments.firstIndex(of: "--search-digest") {
+    var rest = CommandLine.arguments[(i + 1)...]
+    let count = rest.first.flatMap { Int($0) } ?? 2000
+    if rest.first.flatMap({ Int($0) }) != nil { rest = rest.dropFirst() }
+    exit(digestSearchCandidates(count: count, kernels: rest.isEmpty ? ["conv2d", "gemm", "softmax", "layernorm"] : Array(rest)))
+}
 
 if let i = CommandLine.arguments.firstIndex(of: "--search") {
     var rest = CommandLine.arguments[(i + 1)...]

@@ -21,14 +21,10 @@ struct CompiledLiterals {
     /// Room for a few literals of a few ops (a split's guard and tile test
     /// take 5 to 10). Kept well under 1 KB: glibc's malloc consolidates its
     /// free lists for every larger block, which costs more than the counting.
-    init(foldsUnitDivisors: Bool) {
-        self.foldsUnitDivisors = foldsUnitDivisors
+    init() {
         ops.reserveCapacity(24)
         ends.reserveCapacity(4)
     }
-
-    /// Whether `x / 1` compiles to x and `x % 1` to 0 (see `compile`).
-    private let foldsUnitDivisors: Bool
 
     var count: Int { ends.count }
 
@@ -58,13 +54,6 @@ struct CompiledLiterals {
         case .unary(let op, let a):
             guard compile(a, position, &reads) else { return false }
             ops.append(.unary(op))
-        case .binary(let op, let a, .int(1, _)) where foldsUnitDivisors && (op == .div || op == .mod):
-            // Under floor semantics `x / 1` is x and `x % 1` is 0. Guards reach
-            // the counter before Simplify, and a fused loop whose parts have
-            // extent 1 reads them as `v % 1` or `v / B % 1`: folded, the literal
-            // stays affine in the fused loop's digits (or does not read it at all).
-            if op == .div { return compile(a, position, &reads) }
-            ops.append(.constant(0))
         case .binary(let op, let a, let b):
             guard compile(a, position, &reads), compile(b, position, &reads) else { return false }
             ops.append(.binary(op))
@@ -98,7 +87,8 @@ struct CompiledLiterals {
     }
 
     /// The digit read that `ops[i...]` starts with (before `end`), if any;
-    /// divisors must exceed 1 (Simplify folds the others away).
+    /// divisors must exceed 1 (a fused loop never reads a part of extent 1:
+    /// that part is the constant 0).
     private func digitRead(at i: Int, before end: Int) -> DigitRead? {
         guard i + 2 < end, case .loop(let p) = ops[i], case .constant(let b) = ops[i + 1], b > 1 else { return nil }
         switch ops[i + 2] {

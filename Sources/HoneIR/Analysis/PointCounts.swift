@@ -41,8 +41,7 @@ public struct PointCounter {
     /// How components are counted. Both give the same counts wherever both
     /// give one; `.enumeration` is the reference the tests check the other against.
     public enum Method: Sendable {
-        /// Fused loops read as digits, affine components walked by blocks
-        /// (`x / 1` and `x % 1` folded first, since guards are not yet simplified).
+        /// Fused loops read as digits, affine components walked by blocks.
         case fast
         /// Every point of every component evaluated, up to `enumerationLimit` · 16 points.
         case enumeration
@@ -100,7 +99,7 @@ public struct PointCounter {
         self.extents = extents
         self.variables = variables
         self.method = method
-        self.programs = CompiledLiterals(foldsUnitDivisors: method == .fast)
+        self.programs = CompiledLiterals()
     }
 
     private func level(_ dimension: Int) -> Int { levels.isEmpty ? dimension : levels[dimension] }
