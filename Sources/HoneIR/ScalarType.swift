@@ -36,12 +36,12 @@ public enum ScalarType: String, Hashable, Sendable, Codable, CaseIterable {
 
     /// The type of a binary arithmetic operation on `a` and `b`:
     /// booleans widen to integers, integers to floats, f32 to f64.
-    public static func promoted(_ a: ScalarType, _ b: ScalarType) -> ScalarType {
+    @inlinable public static func promoted(_ a: ScalarType, _ b: ScalarType) -> ScalarType {
         a.promotionRank >= b.promotionRank ? a : b
     }
 
     /// The order of `promoted`: bool, i32, index, f32, f64.
-    private var promotionRank: Int {
+    @usableFromInline var promotionRank: Int {
         switch self {
         case .bool: 0
         case .i32: 1

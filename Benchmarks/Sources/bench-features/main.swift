@@ -162,19 +162,30 @@ func searchCandidates(_ kernel: Kernel, count: Int) -> [Schedule] {
     return (0..<count).map { _ in space.schedule(for: space.sample(&rng)) }
 }
 
+/// The shipped kernels named by `files`, and how many could not be loaded
+/// (each said on a line of its own).
+func loadKernels(_ files: [String]) -> (kernels: [(file: String, kernel: Kernel)], failures: Int32) {
+    var kernels: [(file: String, kernel: Kernel)] = []
+    var failures: Int32 = 0
+    for file in files {
+        if let kernel = try? Kernel.load(path: kernelsDirectory + "/\(file).hone") {
+            kernels.append((file, kernel))
+        } else {
+            print("\(file): cannot load")
+            failures += 1
+        }
+    }
+    return (kernels, failures)
+}
+
 /// `--search N`: lowering + code size + features of N sampled candidates per
 /// kernel, as the search's FeatureCache runs them, in microseconds per
 /// candidate (median over the repeats of one pass over all of them).
 func benchSearchCandidates(count: Int, kernels: [String]) -> Int32 {
     print("bench-features --search \(count): lower + code size + features of sampled search candidates, one thread")
     print("\(repeats) passes; load average at start: \(loadAverage()) on \(ProcessInfo.processInfo.activeProcessorCount) cores")
-    var failures: Int32 = 0
-    for file in kernels {
-        guard let kernel = try? Kernel.load(path: kernelsDirectory + "/\(file).hone") else {
-            print("  \(file): cannot load")
-            failures += 1
-            continue
-        }
+    let (loaded, failures) = loadKernels(kernels)
+    for (file, kernel) in loaded {
         let schedules = searchCandidates(kernel, count: count)
         var extractor = FeatureExtractor()
         var rows: [Float] = []
@@ -210,13 +221,8 @@ func benchSearchCandidates(count: Int, kernels: [String]) -> Int32 {
 /// meant to make scoring cheaper must leave this output unchanged.
 func digestSearchCandidates(count: Int, kernels: [String]) -> Int32 {
     let budget = TuningOptions(trials: 0).maxCodeSize
-    var failures: Int32 = 0
-    for file in kernels {
-        guard let kernel = try? Kernel.load(path: kernelsDirectory + "/\(file).hone") else {
-            print("\(file): cannot load")
-            failures += 1
-            continue
-        }
+    let (loaded, failures) = loadKernels(kernels)
+    for (file, kernel) in loaded {
         var extractor = FeatureExtractor()
         for (i, schedule) in searchCandidates(kernel, count: count).enumerated() {
             guard let nest = try? lower(kernel, schedule: schedule) else {
@@ -237,19 +243,18 @@ func digestSearchCandidates(count: Int, kernels: [String]) -> Int32 {
 
 // MARK: Run
 
-if let i = CommandLine.arguments.firstIndex(of: "--search-digest") {
+/// `FLAG [N] [KERNEL...]`: the candidate count (2000 unless given) and the
+/// kernels (conv2d, gemm, softmax and layernorm unless given).
+func searchArguments(_ flag: String) -> (count: Int, kernels: [String])? {
+    guard let i = CommandLine.arguments.firstIndex(of: flag) else { return nil }
     var rest = CommandLine.arguments[(i + 1)...]
     let count = rest.first.flatMap { Int($0) } ?? 2000
     if rest.first.flatMap({ Int($0) }) != nil { rest = rest.dropFirst() }
-    exit(digestSearchCandidates(count: count, kernels: rest.isEmpty ? ["conv2d", "gemm", "softmax", "layernorm"] : Array(rest)))
+    return (count, rest.isEmpty ? ["conv2d", "gemm", "softmax", "layernorm"] : Array(rest))
 }
 
-if let i = CommandLine.arguments.firstIndex(of: "--search") {
-    var rest = CommandLine.arguments[(i + 1)...]
-    let count = rest.first.flatMap { Int($0) } ?? 2000
-    if rest.first.flatMap({ Int($0) }) != nil { rest = rest.dropFirst() }
-    exit(benchSearchCandidates(count: count, kernels: rest.isEmpty ? ["conv2d", "gemm", "softmax", "layernorm"] : Array(rest)))
-}
+if let (count, kernels) = searchArguments("--search-digest") { exit(digestSearchCandidates(count: count, kernels: kernels)) }
+if let (count, kernels) = searchArguments("--search") { exit(benchSearchCandidates(count: count, kernels: kernels)) }
 
 print("bench-features: feature extraction speed (FeatureSchema v\(FeatureSchema.version), \(FeatureSchema.count) features per store)")
 print("single thread; \(repeats) repeats of >= \(Int(minimumSeconds * 1000)) ms; load average at start: \(loadAverage()) on \(ProcessInfo.processInfo.activeProcessorCount) cores")

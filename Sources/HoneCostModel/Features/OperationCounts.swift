@@ -10,21 +10,6 @@ enum Op {
     static let intShift = 7
 }
 
-extension ScalarType {
-    /// The promotion order of `ScalarType.promoted`, without building an array.
-    @inline(__always) var rank: Int {
-        switch self {
-        case .bool: 0
-        case .i32: 1
-        case .index: 2
-        case .f32: 3
-        case .f64: 4
-        }
-    }
-}
-
-@inline(__always) func promote(_ a: ScalarType, _ b: ScalarType) -> ScalarType { a.rank >= b.rank ? a : b }
-
 /// The column for an operation whose operands have type `t`: the float
 /// column itself or its integer twin.
 @inline(__always) func column(_ floatColumn: Int, _ t: ScalarType) -> Int {
@@ -57,19 +42,19 @@ extension FeatureExtractor {
             if op == .add || op == .sub {
                 // A product feeding an add or sub is one fused multiply-add.
                 if case .binary(.mul, let x, let y) = b {
-                    let t = promote(count(a, &counts, collect: collect),
-                                    promote(count(x, &counts, collect: collect), count(y, &counts, collect: collect)))
+                    let t = ScalarType.promoted(count(a, &counts, collect: collect),
+                                    ScalarType.promoted(count(x, &counts, collect: collect), count(y, &counts, collect: collect)))
                     counts[column(Op.floatMad, t)] += 1
                     return t
                 }
                 if case .binary(.mul, let x, let y) = a {
-                    let t = promote(promote(count(x, &counts, collect: collect), count(y, &counts, collect: collect)),
+                    let t = ScalarType.promoted(ScalarType.promoted(count(x, &counts, collect: collect), count(y, &counts, collect: collect)),
                                     count(b, &counts, collect: collect))
                     counts[column(Op.floatMad, t)] += 1
                     return t
                 }
             }
-            let t = promote(count(a, &counts, collect: collect), count(b, &counts, collect: collect))
+            let t = ScalarType.promoted(count(a, &counts, collect: collect), count(b, &counts, collect: collect))
             switch op {
             case .add, .sub: counts[column(Op.floatAddSub, t)] += 1
             case .mul: counts[column(Op.floatMul, t)] += 1
@@ -85,12 +70,12 @@ extension FeatureExtractor {
             return t
         case .call(_, let args):
             var t = ScalarType.bool
-            for arg in args { t = promote(t, count(arg, &counts, collect: collect)) }
+            for arg in args { t = ScalarType.promoted(t, count(arg, &counts, collect: collect)) }
             counts[column(Op.floatMath, t)] += 1
             return t
         case .select(let c, let a, let b):
             count(c, &counts, collect: collect)
-            let t = promote(count(a, &counts, collect: collect), count(b, &counts, collect: collect))
+            let t = ScalarType.promoted(count(a, &counts, collect: collect), count(b, &counts, collect: collect))
             counts[Op.select] += 1
             return t
         case .cast(let t, let a):

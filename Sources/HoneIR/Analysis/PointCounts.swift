@@ -1,5 +1,3 @@
-import HoneIR
-
 /// Exact point counts of a chain of loops of known extents under a few
 /// conditions over them: how many points satisfy some conditions and fail
 /// others. Lowering counts each stage nest's guards and tile tests as it
