@@ -59,7 +59,7 @@ struct Alignment: Hashable {
 
 /// The alignment of an integer expression, given what is known of the
 /// variables in scope (`let` names bound to aligned values).
-func alignment(of expr: Expr, _ known: [String: Alignment]) -> Alignment {
+func alignment(of expr: Expr, _ known: ScopedValues<Alignment>) -> Alignment {
     switch expr {
     case .int(let v, let t) where t.isInteger || t == .index: return .exactly(v)
     case .variable(let name, _): return known[name] ?? .unknown

@@ -16,29 +16,33 @@ public func simplify(_ stmt: Stmt) -> Stmt {
 struct Simplifier {
     var context = IntervalContext()
     /// `let`s whose values are substituted where their names are used.
-    var bindings: [String: Expr] = [:]
+    var bindings = ScopedValues<Expr>()
     /// What is known of the other `let`s modulo small numbers (a tile origin
     /// `t / 56 * 16` is a multiple of 16), so divisions of sums with them fold.
-    var alignments: [String: Alignment] = [:]
+    var alignments = ScopedValues<Alignment>()
 
     mutating func simplify(_ stmt: Stmt) -> Stmt {
         switch stmt {
         case .loop(var loop):
             loop.min = simplify(loop.min)
             loop.extent = simplify(loop.extent)
-            let saved = context, savedBinding = bindings.removeValue(forKey: loop.variable)
-            let savedAlignment = alignments.removeValue(forKey: loop.variable)
+            // Every scope restores what it changed, so the loop puts back only
+            // its variable's entries (a whole saved context would be copied
+            // on the first write to it).
+            let savedRange = context.ranges.removeValue(forKey: loop.variable)
+            bindings.enter(loop.variable, nil)
+            alignments.enter(loop.variable, nil)
             defer {
-                context = saved
-                bindings[loop.variable] = savedBinding
-                alignments[loop.variable] = savedAlignment
+                context.ranges[loop.variable] = savedRange
+                bindings.leave()
+                alignments.leave()
             }
             if case .int(let m, _) = loop.min, case .int(let e, _) = loop.extent {
                 if e <= 0 { return .block([]) }
                 if e == 1 && loop.kind != .parallel {
                     return simplify(.letStmt(loop.variable, loop.min, loop.body))
                 }
-                context = context.binding(loop.variable, to: Interval(m, m + e - 1))
+                context.ranges[loop.variable] = Interval(m, m + e - 1)
                 // A loop whose body is guarded by `v < c` stops at c: splits by
                 // factors larger than what is left of a loop (or of a region)
                 // leave such guards, and their dead iterations make LLVM's
@@ -53,8 +57,6 @@ struct Simplifier {
                     loop.body = .ifThenElse(condition, then, nil, facts)
                     return simplify(.loop(loop))
                 }
-            } else {
-                context.ranges[loop.variable] = nil
             }
             loop.body = simplify(loop.body)
             return .loop(loop)
@@ -64,23 +66,24 @@ struct Simplifier {
             return .allocate(buffer, simplify(body))
         case .letStmt(let name, let value, let body):
             let v = simplify(value)
-            let saved = context, savedBinding = bindings[name], savedAlignment = alignments.removeValue(forKey: name)
+            // Constants and sums of variables are substituted, so indices
+            // built on them fold further (`(16·j + r) / 16 = j`).
+            let substituted = AffineForm(v, atoms: .indexExpressions)?.terms.allSatisfy { if case .variable = $0.atom { true } else { false } } ?? false
+            let range = substituted ? nil : context.interval(of: v)  // while an outer `name`, which `v` may read, is in scope
+            // As its own scope would see them: `name` bound to nothing yet.
+            alignments.enter(name, nil)
+            let known = substituted ? .unknown : alignment(of: v, alignments)
+            alignments.leave()
+            let savedRange = context.ranges.removeValue(forKey: name)
+            bindings.enter(name, substituted ? v : nil)
+            alignments.enter(name, known != .unknown ? known : nil)
             defer {
-                context = saved
-                bindings[name] = savedBinding
-                alignments[name] = savedAlignment
+                context.ranges[name] = savedRange
+                bindings.leave()
+                alignments.leave()
             }
-            if let form = AffineForm(v, atoms: .indexExpressions), form.terms.allSatisfy({ if case .variable = $0.atom { true } else { false } }) {
-                // Constants and sums of variables are substituted, so indices
-                // built on them fold further (`(16·j + r) / 16 = j`).
-                context.ranges[name] = nil
-                bindings[name] = v
-                return simplify(body)
-            }
-            bindings[name] = nil
-            let known = alignment(of: v, alignments)
-            if known != .unknown { alignments[name] = known }
-            if let range = context.interval(of: v) { context = context.binding(name, to: range) } else { context.ranges[name] = nil }
+            if substituted { return simplify(body) }
+            context.ranges[name] = range
             return .letStmt(name, v, simplify(body))
         case .ifThenElse(let condition, let then, let otherwise, let facts):
             let c = simplify(condition)
@@ -161,7 +164,8 @@ struct Simplifier {
     /// made long index sums quadratic. Nil where a level is not affine; the
     /// caller then simplifies level by level.
     private func sumForm(_ e: Expr) -> AffineForm? {
-        guard case .binary(let op, let a, let b) = e, let x = sumOperand(a), let y = sumOperand(b) else { return nil }
+        guard case .binary(let op, let a, let b) = e, let x = sumOperand(a), let y = sumOperand(b),
+              ScalarType.promoted(x.type, y.type) == .index else { return nil }
         switch op {
         case .add: return x.form.adding(y.form, times: 1)
         case .sub: return x.form.adding(y.form, times: -1)
@@ -178,6 +182,8 @@ struct Simplifier {
     private struct SumOperand {
         var form: AffineForm
         var simplified: Expr?
+        /// The operand's type before it was simplified (`.index` for a sum: others fail).
+        var type: ScalarType
 
         var expression: Expr { simplified ?? form.expression }
         var literal: Int64? {
@@ -187,14 +193,15 @@ struct Simplifier {
         }
     }
 
-    /// Nil for arithmetic of another type, which `simplifyIndex` leaves as it is.
+    /// Nil for arithmetic of another type, which `simplifyIndex` leaves as
+    /// it is. A sum's type comes from its operands' (`Expr.type` would walk
+    /// the whole sum again at every level).
     private func sumOperand(_ e: Expr) -> SumOperand? {
         if case .binary(let op, _, _) = e, op == .add || op == .sub || op == .mul {
-            guard e.type == .index, let form = sumForm(e) else { return nil }
-            return SumOperand(form: form)
+            return sumForm(e).map { SumOperand(form: $0, type: .index) }
         }
         let simplified = simplify(e)
-        return AffineForm(simplified, atoms: .indexExpressions).map { SumOperand(form: $0, simplified: simplified) }
+        return AffineForm(simplified, atoms: .indexExpressions).map { SumOperand(form: $0, simplified: simplified, type: e.type) }
     }
 
     /// Integer index arithmetic on simplified operands.

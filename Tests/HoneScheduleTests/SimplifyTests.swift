@@ -121,7 +121,7 @@ import Testing
         (.binary(.sub, .index(7), .binary(.mul, .indexVar("t"), .index(6))), 6, 1),
     ])
     func alignmentOfIndexExpressions(expr: Expr, modulus: Int64, remainder: Int64) {
-        #expect(alignment(of: expr, [:]) == Alignment(modulus: modulus, remainder: remainder))
+        #expect(alignment(of: expr, ScopedValues()) == Alignment(modulus: modulus, remainder: remainder))
     }
 }
 
