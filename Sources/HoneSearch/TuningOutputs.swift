@@ -20,9 +20,15 @@ public struct TuningOutputs: Sendable {
     /// Beside the object file: `NAME.o` -> `NAME.h`.
     public var headerPath: String { (objectPath.hasSuffix(".o") ? String(objectPath.dropLast(2)) : objectPath) + ".h" }
 
-    /// Creates the folders the files go in; call before tuning, so a bad path fails before any work.
+    /// Creates the folders the files go in; call before tuning, so a bad path
+    /// (a file name that is a folder, a folder that cannot be made) fails
+    /// before any work.
     public func createFolders() throws {
-        for path in [schedulePath, objectPath, curvePath] {
+        for (path, suffix) in [(schedulePath, ".schedule.json"), (objectPath, ".o"), (headerPath, ".h"), (curvePath, ".curve.svg")] {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+                throw HoneError("cannot write \(path): it is a folder; give a file name, e.g. \(path)/kernel\(suffix)")
+            }
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -74,6 +74,16 @@ import HoneTestSupport
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("gemm.o").path))
     }
 
+    @Test func anOutputPathThatIsAFolderIsRefusedBeforeAnyTrial() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("gemm.o"), withIntermediateDirectories: false)
+        let result = try tune(directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("gemm.o: it is a folder"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("r.jsonl").path), "it measured before refusing")
+    }
+
     @Test(arguments: ["run", "tune", "compile"])
     func kernelsTooLargeForTheMachineAreRefusedClearly(command: String) throws {
         let directory = try temporaryDirectory()
