@@ -8,6 +8,7 @@ import Hone
 // measured. Usage (make bench-search passes these):
 //   bench-search --hone PATH [--rows GMM-3,C2D-3] [--strategies evolutionary,random]
 //                [--seeds 3] [--trials 200] [--threads N] [--model pretrained|none|FILE] [--out DIR]
+//                [--population 512] [--generations 4]   (the evolutionary search's, for ablations)
 // To judge the pretrained model fairly, pass one trained without the rows
 // measured here (bench-model --save on the other rows' data).
 
@@ -21,6 +22,8 @@ struct Arguments {
     var threads: Int?
     var model = ModelSource.pretrained
     var out: String?
+    var population = TuningOptions(trials: 0).population
+    var generations = TuningOptions(trials: 0).generations
 
     init() throws {
         var list = Array(CommandLine.arguments.dropFirst())
@@ -46,6 +49,8 @@ struct Arguments {
             case "--threads": threads = try int(flag)
             case "--model": model = ModelSource(argument: try value(flag))
             case "--out": out = try value(flag)
+            case "--population": population = try int(flag)
+            case "--generations": generations = try int(flag)
             default: throw HoneError("unknown argument '\(flag)'; see the comment at the top of bench-search/main.swift")
             }
         }
@@ -89,6 +94,8 @@ func runBenchmark() throws {
                 var options = TuningOptions(trials: arguments.trials)
                 options.strategy = strategy
                 options.seed = seed
+                options.population = arguments.population
+                options.generations = arguments.generations
                 let recordsPath = "\(folder)/records/\(row.id)-\(strategy.rawValue)-\(seed).jsonl"
                 try? FileManager.default.removeItem(atPath: recordsPath)
                 var tuning = KernelTuning(task: task, target: target, options: options, recordsPath: recordsPath,
