@@ -69,11 +69,9 @@ struct Simplifier {
             // Constants and sums of variables are substituted, so indices
             // built on them fold further (`(16·j + r) / 16 = j`).
             let substituted = AffineForm(v, atoms: .indexExpressions)?.terms.allSatisfy { if case .variable = $0.atom { true } else { false } } ?? false
-            let range = substituted ? nil : context.interval(of: v)  // while an outer `name`, which `v` may read, is in scope
-            // As its own scope would see them: `name` bound to nothing yet.
-            alignments.enter(name, nil)
+            // Both while an outer `name`, which `v` may read, is still in scope.
+            let range = substituted ? nil : context.interval(of: v)
             let known = substituted ? .unknown : alignment(of: v, alignments)
-            alignments.leave()
             let savedRange = context.ranges.removeValue(forKey: name)
             bindings.enter(name, substituted ? v : nil)
             alignments.enter(name, known != .unknown ? known : nil)

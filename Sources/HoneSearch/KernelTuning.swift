@@ -68,7 +68,7 @@ public struct KernelTuning {
         if options.strategy.usesModel {
             let (prior, warning) = PretrainedModel.load(self.model)
             model.prior = prior
-            if let warning { observer.onLog?("warning: \(warning)") }
+            if let warning { observer.onLog?("warning: \(warning); tuning starts without a model") }
         }
         let space = self.space
         let tuner = Tuner(space: space, task: task, target: target, measurer: measurer, store: store, model: model, options: options)

@@ -50,7 +50,7 @@ public struct NetworkTuning {
         defer { for w in workers { w.shutDown() } }
         try RecordsLog(path: recordsPath).prepare()
         let (prior, priorWarning) = PretrainedModel.load(model)
-        if let priorWarning { observer.onLog?("warning: \(priorWarning)") }
+        if let priorWarning { observer.onLog?("warning: \(priorWarning); tuning starts without a model") }
 
         let tasks = taskIndices.map { network.tasks[$0] }
         var spaces: [Int: SearchSpace] = [:]

@@ -36,8 +36,8 @@ public enum ModelSource: Hashable, Sendable, CustomStringConvertible {
 public enum PretrainedModel {
     public static let fileName = "pretrained-model.json"
 
-    /// The trees, or nil with the one-line reason they are not used (a
-    /// missing, corrupt or stale file: the run goes on without them).
+    /// The trees, or nil with the one-line reason they cannot be used (a
+    /// missing, corrupt or stale file); a tuning run warns and goes on without them.
     public static func load(_ source: ModelSource) -> (trees: GradientBoostedTrees?, warning: String?) {
         let url: URL
         switch source {
@@ -45,14 +45,14 @@ public enum PretrainedModel {
         case .file(let path): url = URL(fileURLWithPath: path)
         case .pretrained:
             guard let shipped = shippedFile() else {
-                return (nil, "the pretrained model (\(fileName)) is not beside this hone binary; tuning starts without a model")
+                return (nil, "the pretrained model (\(fileName)) is not beside this binary")
             }
             url = shipped
         }
         do {
             return (try GradientBoostedTrees.load(from: url, expectedSchemaVersion: FeatureSchema.version), nil)
         } catch {
-            return (nil, "\(error); tuning starts without a model")
+            return (nil, "\(error)")
         }
     }
 

@@ -29,28 +29,23 @@ struct Arguments {
     var pipelines: [CompilePipeline] = [.o3, .o2, .o1]
 
     init() throws {
-        var rest = CommandLine.arguments.dropFirst()
-        while let flag = rest.popFirst() {
-            guard let value = rest.popFirst() else { throw HoneError("\(flag) needs a value") }
+        var cursor = ArgumentCursor(CommandLine.arguments)
+        while let flag = cursor.current {
             switch flag {
-            case "--rows": rows = value.split(separator: ",").map(String.init)
-            case "--candidates": candidates = try positive(value, flag)
-            case "--threads": threads = try positive(value, flag)
+            case "--rows": rows = try cursor.value().split(separator: ",").map(String.init)
+            case "--candidates": candidates = try cursor.positiveInteger()
+            case "--threads": threads = try cursor.positiveInteger()
             case "--pipelines":
-                pipelines = try value.split(separator: ",").map {
+                pipelines = try cursor.value().split(separator: ",").map {
                     guard let pipeline = CompilePipeline(rawValue: String($0)) else { throw HoneError("unknown pipeline '\($0)' (o3, o2 or o1)") }
                     return pipeline
                 }
                 guard pipelines.first == .o3 else { throw HoneError("--pipelines must start with o3, the reference") }
             default: throw HoneError("unknown option \(flag)")
             }
+            cursor.advance()
         }
     }
-}
-
-func positive(_ text: String, _ flag: String) throws -> Int {
-    guard let value = Int(text), value > 0 else { throw HoneError("\(flag) takes a positive integer, not '\(text)'") }
-    return value
 }
 
 /// A way to compile and time each candidate: a pipeline, or o3 timed again.

@@ -72,8 +72,7 @@ func runBenchmark() throws {
     }
     // Runs labelled with a model that did not load would compare the wrong thing.
     if arguments.model != .none, strategies.contains(where: { $0 != .random }), let warning = PretrainedModel.load(arguments.model).warning {
-        throw HoneError("--model \(arguments.model): \(warning.replacingOccurrences(of: "; tuning starts without a model", with: ""))"
-                        + " (a copied bench-search needs the Hone_HoneSearch.resources folder beside it; --model none runs without one)")
+        throw HoneError("--model \(arguments.model): \(warning) (a copied bench-search needs the Hone_HoneSearch.resources folder beside it; --model none runs without one)")
     }
     let target = TargetInfo.current(threads: arguments.threads)
     let stamp = ISO8601DateFormatter().string(from: Date()).prefix(16).replacingOccurrences(of: ":", with: "")
