@@ -6,14 +6,16 @@ import HoneIR
 extension Lowering {
     /// The region of `producer` that `value` (the consumer's value, in its
     /// loop variables) reads while `innerLoops` run over their extents and
-    /// every other variable is fixed.
+    /// every other variable is fixed; `outerLoops`, fixed, bound the
+    /// simplification (a stride-2 window split in two, `(2·x + r.0 + r.1) / 2`,
+    /// is `x` when both window loops have one iteration).
     ///
     /// Each index is split into a part fixed during the iteration (outer loop
     /// variables, region origins, any expression free of inner loops) and an
     /// affine function of the inner loops, whose range is exact. Reads whose
     /// fixed parts differ, or indices that are not affine in the inner loops,
     /// fall back to the producer's whole extent in that dimension.
-    func inferRegion(of producer: String, readBy value: Expr, innerLoops: [LoopIterator]) -> Region {
+    func inferRegion(of producer: String, readBy value: Expr, innerLoops: [LoopIterator], outerLoops: [LoopIterator] = []) -> Region {
         let shape = tensor(producer).shape
         let extents = Dictionary(uniqueKeysWithValues: innerLoops.map { ($0.name, Int64($0.extent)) })
         var fixed: [[Expr: Int64]?] = Array(repeating: nil, count: shape.count)
@@ -22,7 +24,9 @@ extension Lowering {
         // Indices simplified knowing the inner loops' ranges: a packed
         // tensor's `(4·j.0 + j.1) / 4` is `j.0` when 0 ≤ j.1 < 4.
         var simplifier = Simplifier()
-        simplifier.context = IntervalContext(ranges: extents.mapValues { Interval(0, $0 - 1) })
+        var ranges = extents.mapValues { Interval(0, $0 - 1) }
+        for loop in outerLoops { ranges[loop.name] = Interval(0, Int64(loop.extent) - 1) }
+        simplifier.context = IntervalContext(ranges: ranges)
         for indices in loads(of: producer, in: value) {
             for (d, index) in indices.map(simplifier.simplify).enumerated() where !whole[d] {
                 guard let form = SplitAffine(index, inner: extents), fixed[d] == nil || fixed[d] == form.fixed else {

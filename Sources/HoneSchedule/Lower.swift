@@ -123,7 +123,8 @@ struct Lowering {
             }
             let inner = layout.loops[(position + 1)...].map { LoopIterator(name: variable($0.name), extent: $0.extent, isReduction: $0.isReduction) }
             for producer in names {
-                let producerRegion = inferRegion(of: producer, readBy: value, innerLoops: inner)
+                let outer = layout.loops[...position].map { LoopIterator(name: variable($0.name), extent: $0.extent, isReduction: $0.isReduction) }
+                let producerRegion = inferRegion(of: producer, readBy: value, innerLoops: inner, outerLoops: outer)
                 producers[loop, default: []].append((producer, producerRegion))
                 value = substituteLoads(value) { tensorName, indices in
                     guard tensorName == producer else { return nil }

@@ -20,6 +20,8 @@ public enum LoopName {
     public static let packBlock = "block"
     /// The loop over the elements of one block (its innermost dimension).
     public static let packLane = "lane"
+    /// The loop over a deinterleaved stage's phases (its outermost dimension).
+    public static let phase = "phase"
 }
 
 /// The names of the stages that steps add.
@@ -30,10 +32,12 @@ public enum StageName {
     public static func rfactor(_ stage: String) -> String { stage + rfactorSuffix }
     /// The blocked copy of `tensor` that `pack` adds.
     public static func packed(_ tensor: String) -> String { tensor + packedSuffix }
+    /// The copy of `tensor` split into a stride's phases that `deinterleave` adds.
+    public static func phases(_ tensor: String) -> String { tensor + phasesSuffix }
 
     public static func isLocal(_ stage: String) -> Bool { stage.hasSuffix(localSuffix) }
     public static func isRfactor(_ stage: String) -> Bool { stage.hasSuffix(rfactorSuffix) }
     public static func isPacked(_ stage: String) -> Bool { stage.hasSuffix(packedSuffix) }
 
-    private static let localSuffix = ".local", rfactorSuffix = ".rf", packedSuffix = ".packed"
+    private static let localSuffix = ".local", rfactorSuffix = ".rf", packedSuffix = ".packed", phasesSuffix = ".phases"
 }

@@ -7,8 +7,8 @@ import HoneIR
 /// every schedule returned applies without error. The steps come in phases
 /// that respect what the steps require of each other:
 ///
-/// 1. kernel-level steps, in a random order: `pack` of an input or
-///    intermediate, `rfactor` and `cache_write` of reduction stages,
+/// 1. kernel-level steps, in a random order: `pack` and `deinterleave` of
+///    an input or intermediate, `rfactor` and `cache_write` of reduction stages,
 ///    `compute_inline` of elementwise intermediates;
 /// 2. loop structure per stage: single- and multi-level `split`s with factors
 ///    that divide the extent, do not divide it, or exceed it; `reorder` by a
@@ -45,6 +45,7 @@ public struct RandomScheduleGenerator: Sendable {
     /// (per stage, or per schedule for `pack`).
     public struct Options: Hashable, Sendable {
         public var pack = 0.15
+        public var deinterleave = 0.1
         public var rfactor = 0.15
         public var cacheWrite = 0.25
         public var computeInline = 0.3
@@ -184,7 +185,7 @@ public struct RandomScheduleGenerator: Sendable {
     // MARK: Phase 1: kernel-level steps
 
     private mutating func kernelLevelSteps(_ b: inout Builder) {
-        for kind in shuffled(["pack", "rfactor", "cache_write", "compute_inline"]) {
+        for kind in shuffled(["pack", "deinterleave", "rfactor", "cache_write", "compute_inline"]) {
             switch kind {
             case "pack":
                 guard chance(options.pack) else { break }
@@ -192,6 +193,12 @@ public struct RandomScheduleGenerator: Sendable {
                 guard let tensor = pick(tensors) else { break }
                 let dimension = rng.next(below: tensor.shape.count)
                 b.attempt(.pack(tensor: tensor.name, dimension: dimension, block: factor(for: tensor.shape[dimension])))
+            case "deinterleave":
+                guard chance(options.deinterleave) else { break }
+                let tensors = b.state.kernel.tensors.filter { $0.role != .output && ($0.shape.max() ?? 0) >= 2 }
+                guard let tensor = pick(tensors) else { break }
+                let dimension = pick(tensor.shape.indices.filter { tensor.shape[$0] >= 2 })!
+                b.attempt(.deinterleave(tensor: tensor.name, dimension: dimension, stride: 2 + rng.next(below: min(3, tensor.shape[dimension] - 1))))
             case "rfactor":
                 for stage in b.state.kernel.stages where stage.reduction != nil && chance(options.rfactor) {
                     guard let axis = pick(stage.reduction!.axes) else { continue }

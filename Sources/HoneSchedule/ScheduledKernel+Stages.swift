@@ -1,6 +1,6 @@
 import HoneIR
 
-// Steps that add stages: cache_write, rfactor, pack.
+// Steps that add stages: cache_write, rfactor, pack, deinterleave.
 extension ScheduledKernel {
     /// `C = reduce(...)` becomes `C.local = reduce(...)` and `C = C.local`.
     mutating func cacheWrite(_ stage: String) throws(ScheduleError) {
@@ -60,19 +60,9 @@ extension ScheduledKernel {
 
     /// Adds `T.packed[d / b, others..., d % b] = T[...]` and makes every reader use it.
     mutating func pack(_ tensorName: String, _ dimension: Int, _ block: Int) throws(ScheduleError) {
-        guard let tensor = kernel.tensor(named: tensorName) else {
-            throw ScheduleError(.unknownTensor, "no tensor named \(tensorName) (tensors: \(kernel.tensors.map(\.name).joined(separator: ", ")))")
-        }
-        guard tensor.role != .output else { throw ScheduleError(.outputStage, "\(tensorName) is the output; only inputs and intermediate stages can be packed") }
-        guard dimension >= 0 && dimension < tensor.shape.count else {
-            throw ScheduleError(.outOfRange, "\(tensorName) has \(tensor.shape.count) dimensions; there is no dimension \(dimension)")
-        }
+        let tensor = try relaidOutTensor(tensorName, dimension, step: "pack", done: "packed", copy: StageName.packed(tensorName))
         guard block >= 1 else { throw ScheduleError(.outOfRange, "block must be positive, got \(block)") }
-        if case .at(let consumer, _) = states[tensorName]?.location {
-            throw ScheduleError(.wrongOrder, "\(tensorName) is computed inside \(consumer), which will read \(StageName.packed(tensorName)) instead; put pack before that compute_at")
-        }
         let packed = StageName.packed(tensorName)
-        guard kernel.tensor(named: packed) == nil else { throw ScheduleError(.alreadyApplied, "\(tensorName) is already packed") }
         let extent = tensor.shape[dimension]
         let blocks = (extent + block - 1) / block
         var shape = tensor.shape
@@ -93,22 +83,78 @@ extension ScheduledKernel {
             if !tensor.type.isFloat { value = .select(.binary(.lt, original, .index(extent)), .load(tensorName, indices, tensor.type), .int(0, tensor.type)) }
         }
         let stage = Stage(name: packed, indexVariables: [blockVar] + others + [laneVar], value: value)
-        let decl = TensorDecl(name: packed, role: .intermediate, type: tensor.type, shape: shape)
+        insertCopy(stage, TensorDecl(name: packed, role: .intermediate, type: tensor.type, shape: shape), of: tensorName) { indices in
+            var rest = indices
+            let d = rest.remove(at: dimension)
+            return [.binary(.div, d, .index(block))] + rest + [.binary(.mod, d, .index(block))]
+        }
+    }
+
+    /// Adds `T.phases[p, ..., i, ...] = T[..., i·S + p, ...]` (dimension d
+    /// split into its S phases) and makes every reader use it: a read
+    /// `T[..., e, ...]` becomes `T.phases[e % S, ..., e / S, ...]`.
+    mutating func deinterleave(_ tensorName: String, _ dimension: Int, _ stride: Int) throws(ScheduleError) {
+        let phases = StageName.phases(tensorName)
+        let tensor = try relaidOutTensor(tensorName, dimension, step: "deinterleave", done: "deinterleaved", copy: phases)
+        let extent = tensor.shape[dimension]
+        guard stride >= 2 && stride <= extent else {
+            throw ScheduleError(.outOfRange, "stride must be between 2 and \(tensorName)'s extent \(extent) along dimension \(dimension), got \(stride)")
+        }
+        let variables = tensor.shape.indices.map { "d\($0)" }
+        let original = Expr.binary(.add, .binary(.mul, .indexVar(variables[dimension]), .index(stride)), .indexVar(LoopName.phase))
+        var indices = variables.map(Expr.indexVar)
+        var value: Expr
+        if extent % stride == 0 {
+            indices[dimension] = original
+            value = .load(tensorName, indices, tensor.type)
+        } else {
+            // The last point of the shorter phases lies past the end: zero, with the (unused) load clamped in bounds.
+            indices[dimension] = .binary(.min, original, .index(extent - 1))
+            let zero: Expr = tensor.type.isFloat ? .float(0, tensor.type) : .int(0, tensor.type)
+            value = .select(.binary(.lt, original, .index(extent)), .load(tensorName, indices, tensor.type), zero)
+        }
+        var shape = tensor.shape
+        shape[dimension] = (extent + stride - 1) / stride
+        let stage = Stage(name: phases, indexVariables: [LoopName.phase] + variables, value: value)
+        insertCopy(stage, TensorDecl(name: phases, role: .intermediate, type: tensor.type, shape: [stride] + shape), of: tensorName) { indices in
+            var rest = indices
+            let d = rest[dimension]
+            rest[dimension] = .binary(.div, d, .index(stride))
+            return [.binary(.mod, d, .index(stride))] + rest
+        }
+    }
+
+    /// The tensor a re-layout step (pack, deinterleave) copies, once checked.
+    private func relaidOutTensor(_ tensorName: String, _ dimension: Int, step: String, done: String, copy: String) throws(ScheduleError) -> TensorDecl {
+        guard let tensor = kernel.tensor(named: tensorName) else {
+            throw ScheduleError(.unknownTensor, "no tensor named \(tensorName) (tensors: \(kernel.tensors.map(\.name).joined(separator: ", ")))")
+        }
+        guard tensor.role != .output else { throw ScheduleError(.outputStage, "\(tensorName) is the output; only inputs and intermediate stages can be \(done)") }
+        guard dimension >= 0 && dimension < tensor.shape.count else {
+            throw ScheduleError(.outOfRange, "\(tensorName) has \(tensor.shape.count) dimensions; there is no dimension \(dimension)")
+        }
+        if case .at(let consumer, _) = states[tensorName]?.location {
+            throw ScheduleError(.wrongOrder, "\(tensorName) is computed inside \(consumer), which will read \(copy) instead; put \(step) before that compute_at")
+        }
+        guard kernel.tensor(named: copy) == nil else { throw ScheduleError(.alreadyApplied, "\(tensorName) is already \(done)") }
+        return tensor
+    }
+
+    /// Inserts `stage`, a copy of `tensorName` in another layout, right after
+    /// the tensor's own stage (or first, for an input), and makes every
+    /// reader load from it at the indices `relaid` maps their indices to.
+    private mutating func insertCopy(_ stage: Stage, _ decl: TensorDecl, of tensorName: String, relaid: ([Expr]) -> [Expr]) {
         kernel.stages = kernel.stages.map { reader in
             var reader = reader
             reader.value = substituteLoads(reader.value) { name, indices in
-                guard name == tensorName else { return nil }
-                var rest = indices
-                let d = rest.remove(at: dimension)
-                return .load(packed, [.binary(.div, d, .index(block))] + rest + [.binary(.mod, d, .index(block))], tensor.type)
+                name == tensorName ? .load(stage.name, relaid(indices), decl.type) : nil
             }
             return reader
         }
-        // The packed stage goes first among the readers: right after the tensor's own stage, or at the start.
         let position = kernel.stages.firstIndex { $0.name == tensorName }.map { $0 + 1 } ?? 0
         kernel.stages.insert(stage, at: position)
         kernel.tensors.append(decl)
-        states[packed] = StageState(stage: stage, shape: shape)
+        states[stage.name] = StageState(stage: stage, shape: decl.shape)
     }
 
     /// Inserts `stage` (a new intermediate) before `existing`, whose definition

@@ -56,6 +56,7 @@ public struct ScheduledKernel: Hashable, Sendable {
         case .cacheWrite(let stage): try cacheWrite(stage)
         case .rfactor(let stage, let loop, let factor): try rfactor(stage, loop, factor)
         case .pack(let tensor, let dimension, let block): try pack(tensor, dimension, block)
+        case .deinterleave(let tensor, let dimension, let stride): try deinterleave(tensor, dimension, stride)
         case .storageOrder(let stage, let order): try storageOrder(stage, order)
         }
     }

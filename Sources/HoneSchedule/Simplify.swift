@@ -222,6 +222,13 @@ struct Simplifier {
                     if op == .div { return alignedResult }
                     return AffineForm(.binary(.add, alignedResult, offset), atoms: .indexExpressions)?.expression ?? .binary(op, a, b)
                 }
+                // Floor division is exact on the multiple: (d·q + r) / d = q + r / d and (d·q + r) % d = r % d
+                // whatever r's range (a stride-2 window `(2·x + s) / 2` is `x + s / 2`, unit stride along x).
+                if !quotient.terms.isEmpty && !remainder.terms.isEmpty {
+                    let rest = simplifyIndex(op, remainder.expression, b)
+                    if op == .mod { return rest }
+                    return AffineForm(.binary(.add, quotient.expression, rest), atoms: .indexExpressions)?.expression ?? .binary(op, a, b)
+                }
             }
             if let range = context.interval(of: a) {
                 let (ql, qh) = (Interval.floorDiv(range.lo, d), Interval.floorDiv(range.hi, d))

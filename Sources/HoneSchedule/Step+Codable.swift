@@ -6,7 +6,7 @@ import HoneIR
 //   {"kind": "split", "stage": "C", "loop": "i", "factors": [8, 6]}
 extension Step: Codable {
     private enum Key: String, CodingKey {
-        case kind, stage, loop, factors, order, loops, consumer, factor, tensor, dimension, block
+        case kind, stage, loop, factors, order, loops, consumer, factor, tensor, dimension, block, stride
         case maxStep = "max_step"
     }
 
@@ -31,10 +31,13 @@ extension Step: Codable {
         case "pack":
             self = .pack(tensor: try c.decode(String.self, forKey: .tensor), dimension: try c.decode(Int.self, forKey: .dimension),
                          block: try c.decode(Int.self, forKey: .block))
+        case "deinterleave":
+            self = .deinterleave(tensor: try c.decode(String.self, forKey: .tensor), dimension: try c.decode(Int.self, forKey: .dimension),
+                                 stride: try c.decode(Int.self, forKey: .stride))
         case "storage_order": self = .storageOrder(stage: try stage(), order: try c.decode([String].self, forKey: .order))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription:
-                "unknown step kind '\(kind)'; expected one of split, reorder, fuse, vectorize, unroll, unroll_max_step, parallel, compute_at, compute_inline, compute_root, cache_write, rfactor, pack, storage_order")
+                "unknown step kind '\(kind)'; expected one of split, reorder, fuse, vectorize, unroll, unroll_max_step, parallel, compute_at, compute_inline, compute_root, cache_write, rfactor, pack, deinterleave, storage_order")
         }
     }
 
@@ -46,6 +49,11 @@ extension Step: Codable {
             try c.encode(tensor, forKey: .tensor)
             try c.encode(dimension, forKey: .dimension)
             try c.encode(block, forKey: .block)
+            return
+        case .deinterleave(let tensor, let dimension, let stride):
+            try c.encode(tensor, forKey: .tensor)
+            try c.encode(dimension, forKey: .dimension)
+            try c.encode(stride, forKey: .stride)
             return
         default: try c.encode(stage, forKey: .stage)
         }
@@ -63,7 +71,7 @@ extension Step: Codable {
         case .rfactor(_, let loop, let factor):
             try c.encode(loop, forKey: .loop)
             try c.encode(factor, forKey: .factor)
-        case .computeInline, .computeRoot, .cacheWrite, .pack: break
+        case .computeInline, .computeRoot, .cacheWrite, .pack, .deinterleave: break
         }
     }
 }

@@ -49,6 +49,13 @@ public enum Step: Hashable, Sendable {
     /// stage `<tensor>.packed` of shape [ceil(n/block), other dims..., block]
     /// that every consumer reads instead (gemm's packed B panels).
     case pack(tensor: String, dimension: Int, block: Int)
+    /// Splits `dimension` of tensor `tensor` into its `stride` phases: a
+    /// new stage `<tensor>.phases` of shape [stride, dims...] with that
+    /// dimension ceil(n/stride) long, `phases[p, ..., i, ...] = T[..., i·stride + p, ...]`,
+    /// that every consumer reads instead. A convolution of stride S reads
+    /// `x·S + s`: from the phases it reads `[s % S, ..., x + s / S, ...]`,
+    /// unit stride along x (oneDNN's stride-1 copy of a strided 1x1 input).
+    case deinterleave(tensor: String, dimension: Int, stride: Int)
     /// The stage's buffer stores its dimensions in `order` (its index
     /// variables, outermost first), whatever its loop order (Halide's
     /// `reorder_storage`): a register tile vectorized over a dimension that
@@ -62,7 +69,8 @@ public enum Step: Hashable, Sendable {
         switch self {
         case .split(let s, _, _), .reorder(let s, _), .fuse(let s, _), .vectorize(let s, _), .unroll(let s, _),
              .unrollMaxStep(let s, _), .parallel(let s, _), .computeAt(let s, _, _), .computeInline(let s),
-             .computeRoot(let s), .cacheWrite(let s), .rfactor(let s, _, _), .pack(let s, _, _), .storageOrder(let s, _):
+             .computeRoot(let s), .cacheWrite(let s), .rfactor(let s, _, _), .pack(let s, _, _), .deinterleave(let s, _, _),
+             .storageOrder(let s, _):
             return s
         }
     }
@@ -83,6 +91,7 @@ public enum Step: Hashable, Sendable {
         case .cacheWrite: "cache_write"
         case .rfactor: "rfactor"
         case .pack: "pack"
+        case .deinterleave: "deinterleave"
         case .storageOrder: "storage_order"
         }
     }

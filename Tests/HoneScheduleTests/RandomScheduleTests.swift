@@ -95,7 +95,7 @@ import HoneTestSupport
             }
         }
         #expect(kinds == ["split", "reorder", "fuse", "vectorize", "unroll", "unroll_max_step", "parallel", "compute_at",
-                          "compute_inline", "compute_root", "cache_write", "rfactor", "pack", "storage_order"])
+                          "compute_inline", "compute_root", "cache_write", "rfactor", "pack", "deinterleave", "storage_order"])
         #expect(nonDividing > 50 && larger > 10 && multiLevel > 50, "non-dividing \(nonDividing), larger \(larger), multi-level \(multiLevel)")
     }
 

@@ -177,7 +177,7 @@ import HoneTestSupport
         (#"{"steps": [{"kind": "split", "stage": "C", "loop": "i"}]}"#, "missing field 'factors' at .steps[0]"),
         (#"{"steps": [{"kind": "tile", "stage": "C"}]}"#,
          "unknown step kind 'tile'; expected one of split, reorder, fuse, vectorize, unroll, unroll_max_step, parallel, "
-         + "compute_at, compute_inline, compute_root, cache_write, rfactor, pack, storage_order at .steps[0].kind"),
+         + "compute_at, compute_inline, compute_root, cache_write, rfactor, pack, deinterleave, storage_order at .steps[0].kind"),
         (#"{"step": []}"#, "missing field 'steps'"),
     ])
     func invalidScheduleFiles(json: String, message: String) throws {

@@ -81,13 +81,24 @@ import Testing
     }
 
     /// What cannot be proved stays a division: an origin that is a multiple
-    /// of 8 only, or lanes that reach past the block.
-    @Test(arguments: [(8, 16), (16, 17)])
-    func unprovenDivisionsStay(multiple: Int, lanes: Int) {
+    /// of 8 only.
+    @Test func unprovenDivisionsStay() {
         let index = { (o: Expr) in Expr.binary(.div, .binary(.add, o, .indexVar("f")), .index(16)) }
-        let indices = simplified({ [index($0)] }, lanes: lanes,
-                                 originValue: .binary(.mul, .binary(.div, .indexVar("t"), .index(56)), .index(multiple)))
+        let indices = simplified({ [index($0)] }, lanes: 16,
+                                 originValue: .binary(.mul, .binary(.div, .indexVar("t"), .index(56)), .index(8)))
         #expect(indices == [index(.indexVar("origin"))])
+    }
+
+    /// Floor division is exact on a multiple of the divisor, whatever the
+    /// rest's range: lanes that reach past the block read `origin / 16 + f / 16`,
+    /// and a stride-2 window `(2·x + s) / 2` is `x + s / 2`.
+    @Test func theMultiplePartOfADivisionComesOut() {
+        let indices = simplified({ [.binary(.div, .binary(.add, $0, f), .index(16)), .binary(.mod, .binary(.add, $0, f), .index(16))] },
+                                 lanes: 17, originValue: .binary(.mul, .binary(.div, t, .index(56)), .index(16)))
+        #expect(indices == [.binary(.add, .binary(.div, origin, .index(16)), .binary(.div, f, .index(16))), .binary(.mod, f, .index(16))])
+        let s = Expr.indexVar("s")
+        let window = simplified { _ in [.binary(.div, .binary(.add, .binary(.mul, f, .index(2)), s), .index(2))] }
+        #expect(window == [.binary(.add, f, .binary(.div, s, .index(2)))])
     }
 
     /// A grouped convolution's channel tile: `(origin + f) / 64` with the

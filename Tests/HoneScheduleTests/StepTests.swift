@@ -356,6 +356,54 @@ import HoneTestSupport
         #expect(allocations(nest.body).map(\.buffer.shape) == [[1, 4, 4]])
     }
 
+    // MARK: deinterleave
+
+    func conv1d(l: Int, s: Int, k: Int, p: Int) throws -> Kernel {
+        try ShippedKernels.load("conv1d", ["N": 1, "L": l, "CI": 3, "CO": 4, "S": s, "K": k, "P": p])
+    }
+
+    /// Phases of any stride, dividing the extent or not, read by windows
+    /// of any width: every read finds its point.
+    @Test(arguments: [(8, 2, 1, 0), (9, 2, 3, 1), (10, 3, 3, 1), (7, 2, 5, 2), (6, 1, 3, 1)])
+    func deinterleaveOfAStridedInput(l: Int, s: Int, k: Int, p: Int) throws {
+        let stride = max(s, 2)
+        let nest = try checked(try conv1d(l: l, s: s, k: k, p: p), [.deinterleave(tensor: "padded", dimension: 2, stride: stride)])
+        let padded = l + 2 * p
+        let shapes = Dictionary(uniqueKeysWithValues: allocations(nest.body).map { ($0.buffer.name, $0.buffer.shape) })
+        #expect(shapes["padded.phases"] == [stride, 1, 3, (padded + stride - 1) / stride])
+    }
+
+    /// A 1x1 window of stride 2 reads one phase, at unit stride along the
+    /// output: computed at a tile of the output, the copy holds just that
+    /// phase and that tile's columns.
+    @Test func deinterleavedPhaseComputedAtATile() throws {
+        let nest = try checked(try conv1d(l: 32, s: 2, k: 1, p: 0), [
+            .deinterleave(tensor: "padded", dimension: 2, stride: 2), .computeInline(stage: "padded"),
+            .split(stage: "Y", loop: "l", factors: [8]), .reorder(stage: "Y", order: ["n", "l.0", "o", "c", "r", "l.1"]),
+            .computeAt(stage: "padded.phases", consumer: "Y", loop: "l.0"), .vectorize(stage: "Y", loop: "l.1"),
+        ])
+        #expect(allocations(nest.body).map(\.buffer.shape) == [[1, 1, 3, 8]], "\(nest)")
+        let update = try #require(updateStore(of: "Y", in: nest.body))
+        let phases = loads(of: "padded.phases", in: update.value)
+        #expect(phases.count == 1 && phases[0].first == .index(0) && phases[0].last == .indexVar("l.1"), "\(nest)")
+    }
+
+    /// A 3x3 window of stride 2 reads both phases of the padded input: at a
+    /// tile of 4 output columns, the copy holds both phases of the window's
+    /// 3 rows, 4 + 1 columns each, and the tile reads them at unit stride.
+    @Test func deinterleavedWindowOfStrideTwo() throws {
+        let kernel = try ShippedKernels.load("conv2d_general", ["N": 1, "C": 2, "H": 9, "W": 17, "F": 3, "KH": 3, "KW": 3, "S": 2, "P": 1])
+        let nest = try checked(kernel, [
+            .deinterleave(tensor: "padded", dimension: 3, stride: 2), .computeInline(stage: "padded"),
+            .split(stage: "Y", loop: "x", factors: [4]), .reorder(stage: "Y", order: ["n", "f", "y", "x.0", "c", "r", "s", "x.1"]),
+            .computeAt(stage: "padded.phases", consumer: "Y", loop: "x.0"), .unroll(stage: "Y", loop: "s"), .vectorize(stage: "Y", loop: "x.1"),
+        ])
+        let shapes = allocations(nest.body).map(\.buffer.shape)
+        #expect(!shapes.isEmpty && shapes.allSatisfy { $0 == [2, 1, 2, 3, 5] }, "\(nest)")
+        let update = try #require(updateStore(of: "Y", in: nest.body))
+        #expect(loads(of: "padded.phases", in: update.value).allSatisfy { AffineForm($0.last!, atoms: .indexExpressions)?.terms.contains { $0.atom == .indexVar("x.1") && $0.coefficient == 1 } == true }, "\(nest)")
+    }
+
     // MARK: storage_order
 
     /// The channel-vectorized convolution, shrunk: weights packed by filter
