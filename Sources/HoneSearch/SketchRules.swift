@@ -20,7 +20,10 @@ import HoneSchedule
 ///   is stored with the vector dimension innermost (`storage_order`) and
 ///   copied out along the output's innermost dimension.
 /// - **rfactor** of each reduction axis for reductions without reuse (row
-///   maxima and sums, norms), so the partial results are vector lanes.
+///   maxima and sums, norms), so the partial results are vector lanes; and,
+///   beside multi-level tiling, for reductions with reuse whose innermost
+///   spatial dimension has one point (a matrix-vector product: each row a
+///   dot product, vectorized along the reduction, the rows in parallel).
 /// - Every other stage is tiled once, parallel on its outer loops and
 ///   vectorized on its innermost spatial loop; an intermediate stage is
 ///   inlined, computed at root, or computed at a loop of its only consumer
@@ -60,6 +63,9 @@ enum SketchRules {
                             variants.append(.multiLevel(stage: stage.name, mode: mode, vector: vector, pack: pack))
                         }
                     }
+                }
+                if kernel.tensor(named: stage.name)!.shape.last == 1, let reduction = stage.reduction {
+                    variants += reduction.axes.filter { $0.extent > 1 }.map { .rfactor(stage: stage.name, axis: $0.name) }
                 }
                 choices.append(variants)
             } else if let reduction = stage.reduction {

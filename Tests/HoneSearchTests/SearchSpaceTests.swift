@@ -35,6 +35,31 @@ import HoneTestSupport
         #expect(names.contains("Y: cache_write, vector x"), "\(names)")
     }
 
+    /// A matrix-vector product has no output dimension to vectorize: a
+    /// sketch vectorizes each row's dot product along the reduction
+    /// (rfactor), and its candidates compute what the interpreter computes.
+    @Test func matrixVectorProductsVectorizeTheReduction() throws {
+        let gemv = try ShippedKernels.load("gemm", ["M": 37, "N": 1, "K": 45])
+        let space = SearchSpace(kernel: gemv, vectorLanes: 8, threads: 2)
+        let names = space.sketches.map(\.name)
+        let sketch = try #require(names.firstIndex(of: "C: rfactor k"), "\(names)")
+        let compiler = try Compiler()
+        var rng = SplitMix64(seed: 9)
+        var checked = 0
+        for trial in 0..<400 where checked < 8 {
+            let candidate = space.sample(&rng)
+            guard candidate.sketch == sketch else { continue }
+            checked += 1
+            let schedule = space.schedule(for: candidate)
+            #expect(schedule.steps.contains { $0.kind == "vectorize" && $0.stage == "C.rf" }, "\(schedule.json())")
+            let verification = try run(gemv, schedule, compiler: compiler, seed: UInt64(trial + 1)).verification
+            #expect(verification.comparison.passed && verification.isComplete, "\(verification.summary)\n\(schedule.json())")
+        }
+        #expect(checked == 8)
+        let gemm = try ShippedKernels.load("gemm", ["M": 37, "N": 2, "K": 45])
+        #expect(!SearchSpace(kernel: gemm, vectorLanes: 8, threads: 2).sketches.contains { $0.name.contains("rfactor") })
+    }
+
     /// The sub-pixel transposed convolution reads its weights at
     /// `(y + P) % S + S·r`: only S rows whatever y is, so they are reused
     /// along y and x and packed for a tile along the filters.

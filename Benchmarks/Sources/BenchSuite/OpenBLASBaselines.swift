@@ -1,20 +1,28 @@
 import COpenBLAS
 import Hone
 
-/// OpenBLAS: cblas_sgemm for matmuls, im2col + sgemm for convolutions
-/// (one sgemm per group), sgemm + col2im for transposed convolutions,
-/// snrm2 for the norm.
+/// OpenBLAS: cblas_sgemm for matmuls (and cblas_sgemv for a product with
+/// a vector, as numpy's `A @ x`), im2col + sgemm for convolutions (one
+/// sgemm per group), sgemm + col2im for transposed convolutions, snrm2 for
+/// the norm.
 func openBLASBaselines(_ operation: Operation, _ inputs: [TensorBuffer]) throws -> [Baseline] {
     switch operation {
     case .matmul(let batch, let m, let n, let k):
         let (a, b) = (inputs[0].floats, inputs[1].floats)
         let c = FloatBuffer(count: batch * m * n)
-        return [Baseline(name: "OpenBLAS sgemm", owner: c, run: {
+        let sgemm = Baseline(name: "OpenBLAS sgemm", owner: c, run: {
             for i in 0..<batch {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
                             a + i * m * k, Int32(k), b + i * k * n, Int32(n), 0, c.pointer + i * m * n, Int32(n))
             }
-        }, output: { c.values })]
+        }, output: { c.values })
+        guard n == 1 else { return [sgemm] }
+        let y = FloatBuffer(count: batch * m)
+        return [sgemm, Baseline(name: "OpenBLAS sgemv", owner: y, run: {
+            for i in 0..<batch {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a + i * m * k, Int32(k), b + i * k, 1, 0, y.pointer + i * m, 1)
+            }
+        }, output: { y.values })]
     case .transposedHeadsMatmul(let heads, let length, let size):
         let (q, key) = (inputs[0].floats, inputs[1].floats)
         let scores = FloatBuffer(count: heads * length * length)
