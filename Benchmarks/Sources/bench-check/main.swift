@@ -19,6 +19,7 @@ let halideKinds: [BaselineKind] = [.halideManual, .halideMullapudi2016, .halideA
 /// interpreter checks in full in a moment.
 let cases: [(String, [String: Int], [BaselineKind])] = [
     ("gemm", ["M": 13, "N": 17, "K": 9], [.openblas, .dnnlSgemm]),
+    ("gemm", ["M": 13, "N": 1, "K": 9], [.openblas, .dnnlSgemm]),  // a matrix-vector product: sgemv too
     ("batch_matmul", ["BATCH": 3, "M": 7, "N": 5, "K": 6], [.openblas, .dnnlSgemm]),
     ("transpose_batch_matmul", ["B": 1, "L": 9, "NH": 3, "DH": 5], [.openblas, .dnnlSgemm]),
     ("conv1d", ["N": 1, "L": 19, "CI": 5, "CO": 7, "S": 2, "K": 3, "P": 1], [.openblas, .dnnl]),
