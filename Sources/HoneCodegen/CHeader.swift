@@ -15,7 +15,8 @@ public func cHeader(for kernel: Kernel, nest: LoopNest, target: HostTarget, uses
     lines.append(" * Link with: cc your.c \(kernel.name).o -lm\(usesOpenMP ? " -fopenmp" : "")")
     if usesOpenMP {
         lines.append(" * Parallel loops run on libgomp (OMP_NUM_THREADS sets the thread count; on a")
-        lines.append(" * machine shared with other work, OMP_WAIT_POLICY=passive avoids spinning).")
+        lines.append(" * machine shared with other work, OMP_WAIT_POLICY=passive GOMP_SPINCOUNT=1000")
+        lines.append(" * avoids long spinning, as Hone measured this code).")
     }
     lines.append(" * The code uses the instructions of \(target.cpu); it needs a CPU that has them.")
     lines.append(" */")
