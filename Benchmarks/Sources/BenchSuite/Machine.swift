@@ -36,7 +36,7 @@ public func measurePeaks(threads: Int) -> MachinePeaks {
             if sink == .infinity { print("") }  // keeps the loop observable
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        bestFlops = max(bestFlops, Double(iterations) * 16 * Double(machine_fma_lanes()) * 2 * Double(threads) / seconds)
+        bestFlops = max(bestFlops, Double(iterations) * machine_fma_flops_per_iteration() * Double(threads) / seconds)
     }
     let count = 32 << 20  // 128 MiB per array
     let arrays = TriadArrays(count: count)
