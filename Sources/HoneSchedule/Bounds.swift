@@ -15,7 +15,7 @@ extension Lowering {
     /// affine function of the inner loops, whose range is exact. Reads whose
     /// fixed parts differ, or indices that are not affine in the inner loops,
     /// fall back to the producer's whole extent in that dimension.
-    func inferRegion(of producer: String, readBy value: Expr, innerLoops: [LoopIterator], outerLoops: [LoopIterator] = []) -> Region {
+    func inferRegion(of producer: String, readBy value: Expr, innerLoops: [LoopIterator], outerLoops: [LoopIterator]) -> Region {
         let shape = tensor(producer).shape
         let extents = Dictionary(uniqueKeysWithValues: innerLoops.map { ($0.name, Int64($0.extent)) })
         var fixed: [[Expr: Int64]?] = Array(repeating: nil, count: shape.count)

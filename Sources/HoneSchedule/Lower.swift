@@ -121,9 +121,9 @@ struct Lowering {
             guard let position = layout.position(of: loop) else {
                 throw ScheduleError(.computeLocationMissing, "\(names.joined(separator: ", ")) is computed at loop \(loop) of \(name), which no longer exists")
             }
-            let inner = layout.loops[(position + 1)...].map { LoopIterator(name: variable($0.name), extent: $0.extent, isReduction: $0.isReduction) }
+            let iterators = layout.loops.map { LoopIterator(name: variable($0.name), extent: $0.extent, isReduction: $0.isReduction) }
+            let (outer, inner) = (Array(iterators[...position]), Array(iterators[(position + 1)...]))
             for producer in names {
-                let outer = layout.loops[...position].map { LoopIterator(name: variable($0.name), extent: $0.extent, isReduction: $0.isReduction) }
                 let producerRegion = inferRegion(of: producer, readBy: value, innerLoops: inner, outerLoops: outer)
                 producers[loop, default: []].append((producer, producerRegion))
                 value = substituteLoads(value) { tensorName, indices in

@@ -60,9 +60,9 @@ extension ScheduledKernel {
 
     /// Adds `T.packed[d / b, others..., d % b] = T[...]` and makes every reader use it.
     mutating func pack(_ tensorName: String, _ dimension: Int, _ block: Int) throws(ScheduleError) {
-        let tensor = try relaidOutTensor(tensorName, dimension, step: "pack", done: "packed", copy: StageName.packed(tensorName))
-        guard block >= 1 else { throw ScheduleError(.outOfRange, "block must be positive, got \(block)") }
         let packed = StageName.packed(tensorName)
+        let tensor = try relaidOutTensor(tensorName, dimension, step: "pack", done: "packed", copy: packed)
+        guard block >= 1 else { throw ScheduleError(.outOfRange, "block must be positive, got \(block)") }
         let extent = tensor.shape[dimension]
         let blocks = (extent + block - 1) / block
         var shape = tensor.shape
@@ -73,15 +73,8 @@ extension ScheduledKernel {
         let (blockVar, laneVar) = (LoopName.packBlock, LoopName.packLane)
         let original = Expr.binary(.add, .binary(.mul, .indexVar(blockVar), .index(block)), .indexVar(laneVar))
         var indices = others.map(Expr.indexVar)
-        var value: Expr
-        if extent % block == 0 {
-            indices.insert(original, at: dimension)
-            value = .load(tensorName, indices, tensor.type)
-        } else {
-            indices.insert(.binary(.min, original, .index(extent - 1)), at: dimension)
-            value = .select(.binary(.lt, original, .index(extent)), .load(tensorName, indices, tensor.type), .float(0, tensor.type))
-            if !tensor.type.isFloat { value = .select(.binary(.lt, original, .index(extent)), .load(tensorName, indices, tensor.type), .int(0, tensor.type)) }
-        }
+        indices.insert(original, at: dimension)
+        let value = copiedRead(tensor, indices, along: dimension, dividing: extent % block == 0)
         let stage = Stage(name: packed, indexVariables: [blockVar] + others + [laneVar], value: value)
         insertCopy(stage, TensorDecl(name: packed, role: .intermediate, type: tensor.type, shape: shape), of: tensorName) { indices in
             var rest = indices
@@ -103,16 +96,8 @@ extension ScheduledKernel {
         let variables = tensor.shape.indices.map { "d\($0)" }
         let original = Expr.binary(.add, .binary(.mul, .indexVar(variables[dimension]), .index(stride)), .indexVar(LoopName.phase))
         var indices = variables.map(Expr.indexVar)
-        var value: Expr
-        if extent % stride == 0 {
-            indices[dimension] = original
-            value = .load(tensorName, indices, tensor.type)
-        } else {
-            // The last point of the shorter phases lies past the end: zero, with the (unused) load clamped in bounds.
-            indices[dimension] = .binary(.min, original, .index(extent - 1))
-            let zero: Expr = tensor.type.isFloat ? .float(0, tensor.type) : .int(0, tensor.type)
-            value = .select(.binary(.lt, original, .index(extent)), .load(tensorName, indices, tensor.type), zero)
-        }
+        indices[dimension] = original
+        let value = copiedRead(tensor, indices, along: dimension, dividing: extent % stride == 0)
         var shape = tensor.shape
         shape[dimension] = (extent + stride - 1) / stride
         let stage = Stage(name: phases, indexVariables: [LoopName.phase] + variables, value: value)
@@ -122,6 +107,18 @@ extension ScheduledKernel {
             rest[dimension] = .binary(.div, d, .index(stride))
             return [.binary(.mod, d, .index(stride))] + rest
         }
+    }
+
+    /// `tensor` at `indices`. When the copy's blocks or phases do not divide
+    /// the extent of `dimension`, that index runs past the end: zero there,
+    /// with the (unused) load clamped in bounds.
+    private func copiedRead(_ tensor: TensorDecl, _ indices: [Expr], along dimension: Int, dividing: Bool) -> Expr {
+        guard !dividing else { return .load(tensor.name, indices, tensor.type) }
+        let extent = tensor.shape[dimension], original = indices[dimension]
+        var clamped = indices
+        clamped[dimension] = .binary(.min, original, .index(extent - 1))
+        let zero: Expr = tensor.type.isFloat ? .float(0, tensor.type) : .int(0, tensor.type)
+        return .select(.binary(.lt, original, .index(extent)), .load(tensor.name, clamped, tensor.type), zero)
     }
 
     /// The tensor a re-layout step (pack, deinterleave) copies, once checked.

@@ -7,8 +7,6 @@
 /// unit the CPU has (AVX-512, AVX2 or SSE) and returns the FLOPs done (an FMA
 /// counts 2 per lane). `sink` receives a value that depends on every FMA.
 double machine_fma_flops(long iterations, float *sink);
-/// The FLOPs one iteration of `machine_fma_flops` does (its accumulators x lanes x 2).
-double machine_fma_flops_per_iteration(void);
 
 /// The vector width in floats that `machine_fma_flops` uses.
 int machine_fma_lanes(void);
