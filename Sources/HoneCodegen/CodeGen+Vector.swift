@@ -7,7 +7,9 @@ import HoneIR
 /// LLVM scalar, broadcast when it meets a vector) or varying (a `<W x T>`).
 /// Loads and stores whose flattened address moves by one element per lane
 /// become vector loads and stores; addresses that do not move are scalar
-/// loads; any other pattern is a gather or scatter. Under an `if` with a
+/// loads; loads 2 to 4 elements apart are vector loads and a shuffle
+/// (`CodeGen+VectorAccess.swift`); any other pattern is a gather or
+/// scatter. Under an `if` with a
 /// varying condition, stores and loads are masked.
 struct VectorContext {
     var variable: String
@@ -110,7 +112,7 @@ extension CodeGen {
         return body()
     }
 
-    /// A load of `buffer[indices]`: scalar, contiguous vector, or gather.
+    /// A load of `buffer[indices]`: scalar, contiguous vector, shuffled strided vector, or gather.
     func emitLoad(_ binding: BufferBinding, _ indices: [Expr]) -> LLVMValueRef {
         let elementType = llvmType(binding.buffer.type)
         let alignment = UInt32(binding.buffer.type.byteSize)
@@ -132,6 +134,7 @@ extension CodeGen {
         }
         if let clamped = clampedVectorLoad(binding, indices) { return clamped }
         if let (pointer, stride) = stridedLocalAccess(binding, indices) { return loadLanes(pointer, stride, binding) }
+        if let shuffled = shuffledStridedLoad(binding, indices, mask: vector.mask) { return shuffled }
         let pointers = address(of: binding, indices)  // a vector of pointers
         let wide = gatherWidth(vector.lanes)
         let wideType = vectorType(elementType, lanes: wide)

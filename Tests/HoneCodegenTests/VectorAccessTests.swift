@@ -1,9 +1,11 @@
+import Foundation
 import Testing
 @testable import Hone
 import HoneTestSupport
 
 /// Vector accesses that need no gather: dense rows read through one fused
-/// loop, clamped (padding) indices, and strided reads of a stack tile.
+/// loop, clamped (padding) indices, strided reads of a stack tile, and
+/// loads at a small constant stride.
 @Suite struct VectorAccessTests {
     let compiler: Compiler
     init() throws { compiler = try Compiler() }
@@ -41,6 +43,26 @@ import HoneTestSupport
         #expect((0..<(n + 2)).map { padded[flat: $0] } == [0] + (0..<n).map { Double($0) + 1 } + [0])
     }
 
+    /// `B[i] = A[stride * i]`, i vectorized (with a masked tail where the
+    /// lanes do not divide n): vector loads and a shuffle, no gather. A ends where an unreadable page begins, so a load
+    /// reaching past the last lane's element (with or without a mask) would fault.
+    @Test(arguments: [(2, 8, 19), (3, 8, 16), (4, 16, 35), (2, 12, 12), (2, 8, 5)])
+    func aSmallConstantStrideIsVectorLoadsAndAShuffle(stride: Int, lanes: Int, n: Int) throws {
+        let i = Expr.binary(.add, .binary(.mul, .indexVar("t"), .index(lanes)), .indexVar("l"))
+        let count = stride * (n - 1) + 1
+        let assignment = Stmt.store("B", [i], .binary(.add, .load("A", [.binary(.mul, i, .index(stride))], .f32), .float(1, .f32)))
+        let store = n % lanes == 0 ? assignment : .ifThenElse(.binary(.lt, i, .index(n)), assignment, nil)
+        let body = Stmt.loop(Loop("t", extent: .index((n + lanes - 1) / lanes), body: .loop(Loop("l", extent: .index(lanes), kind: .vectorized, body: store))))
+        let nest = LoopNest(name: "strided", arguments: [Buffer(name: "A", type: .f32, shape: [count]), Buffer(name: "B", type: .f32, shape: [n])], body: body)
+        let ir = try compiler.llvmIR(nest, .unoptimized)
+        #expect(!ir.contains("masked.gather"), "\(ir)")
+        let a = try GuardedFloats(count: count)
+        for k in 0..<count { a.values[k] = Float(k) }
+        let b = TensorBuffer(type: .f32, shape: [n])
+        try compiler.jit(nest).run([UnsafeMutableRawPointer(a.values), b.pointer])
+        #expect((0..<n).map { b[flat: $0] } == (0..<n).map { Double(stride * $0 + 1) })
+    }
+
     /// The channel-vectorized convolution: a register tile of 16 filters x 14
     /// columns, broadcasts and FMAs over packed weights, written out across
     /// columns through a transpose in registers. No gather or scatter, and
@@ -58,4 +80,26 @@ import HoneTestSupport
         let register = compiler.target.float32Lanes == 16 ? "zmm" : "ymm"
         #expect(asm.contains("vfmadd231ps") && asm.contains(register))
     }
+}
+
+/// `count` floats that end where an unreadable page begins.
+private final class GuardedFloats {
+    let values: UnsafeMutablePointer<Float>
+    private let base: UnsafeMutableRawPointer
+    private let length: Int
+
+    init(count: Int) throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let dataPages = (count * MemoryLayout<Float>.stride + page - 1) / page
+        length = (dataPages + 1) * page
+        guard let mapped = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED else {
+            throw CocoaError(.fileWriteOutOfSpace)
+        }
+        base = mapped
+        let guardPage = mapped + dataPages * page
+        guard mprotect(guardPage, page, PROT_NONE) == 0 else { throw CocoaError(.fileWriteNoPermission) }
+        values = (guardPage - count * MemoryLayout<Float>.stride).assumingMemoryBound(to: Float.self)
+    }
+
+    deinit { munmap(base, length) }
 }
