@@ -91,14 +91,15 @@ bench-halide:
 	Benchmarks/halide/build.sh $(BENCH_THREADS)
 
 # Tunes every row of Benchmarks/suite.tsv in the suite (or BENCH_ONLY=ID,ID),
-# resuming from the records of earlier runs unless BENCH_FRESH=1.
+# resuming from the records of earlier runs unless BENCH_FRESH=1 (which
+# starts over only the rows this run tunes).
 bench-tune: bench-build
 	@mkdir -p $(BENCH_RESULTS)/records $(BENCH_RESULTS)/tuned
-	@if [ "$(BENCH_FRESH)" = 1 ]; then rm -f $(BENCH_RESULTS)/records/*.jsonl $(BENCH_RESULTS)/tuned/*.json; fi
 	@grep -v '^#' Benchmarks/suite.tsv | while IFS='	' read -r id group kernel params suite baselines; do \
 	  [ -n "$$id" ] || continue; \
 	  if [ -n "$(BENCH_ONLY)" ]; then case ",$(BENCH_ONLY)," in *",$$id,"*) ;; *) continue ;; esac; \
 	  elif [ "$(BENCH_SUITE)" != full ] && [ "$$suite" != default ]; then continue; fi; \
+	  if [ "$(BENCH_FRESH)" = 1 ]; then rm -f $(BENCH_RESULTS)/records/$$id.jsonl $(BENCH_RESULTS)/tuned/$$id.json; fi; \
 	  cmd="$(HONE_BIN) tune Kernels/$$kernel.hone --set $$params --trials $(BENCH_TRIALS) --time-budget $(BENCH_TIME_BUDGET) --records $(BENCH_RESULTS)/records/$$id.jsonl --schedule-out $(BENCH_RESULTS)/tuned/$$id.json --seed 1 --threads $(BENCH_THREADS)"; \
 	  echo "$$cmd" > $(BENCH_RESULTS)/tuned/$$id.command; \
 	  echo "[$$id] $$cmd"; \
