@@ -91,10 +91,11 @@ extension SketchBuilder {
 
     /// A stage without reuse: spatial loops split once, parallel on the
     /// outer ones, the innermost vectorized. Reductions are vectorized
-    /// through rfactor's lanes, not across rows.
+    /// through rfactor's lanes, or along their operands' rows, never across them.
     mutating func simplePlan(_ stage: Stage, _ k: Kernel) -> StagePlan {
         let shape = k.tensor(named: stage.name)!.shape
-        let vector: Int? = shape.isEmpty || (stage.reduction != nil && !StageName.isRfactor(stage.name)) ? nil : shape.count - 1
+        let vectorizable = stage.reduction == nil || StageName.isRfactor(stage.name) || SketchRules.reducesAlongRows(stage, k)
+        let vector: Int? = shape.isEmpty || !vectorizable ? nil : shape.count - 1
         let tiles = stage.indexVariables.enumerated().map { d, loop in
             addTile(.tile(stage: stage.name, loop: loop, extent: shape[d], levels: 1, vectorLanes: d == vector))
         }

@@ -20,12 +20,15 @@ import HoneSchedule
 ///   is stored with the vector dimension innermost (`storage_order`) and
 ///   copied out along the output's innermost dimension.
 /// - **rfactor** of each reduction axis for reductions without reuse (row
-///   maxima and sums, norms), so the partial results are vector lanes; and,
+///   maxima and sums, norms), so the partial results are vector lanes (of
+///   axes of 16 points or more for a reduction whose lanes can run along
+///   its operands' rows instead: a box filter, a pooling window); and,
 ///   beside multi-level tiling, for reductions with reuse whose innermost
 ///   spatial dimension has one point (a matrix-vector product: each row a
 ///   dot product, vectorized along the reduction, the rows in parallel).
 /// - Every other stage is tiled once, parallel on its outer loops and
-///   vectorized on its innermost spatial loop; an intermediate stage is
+///   vectorized on its innermost spatial loop (a reduction only when that
+///   loop runs along its operands' rows); an intermediate stage is
 ///   inlined, computed at root, or computed at a loop of its only consumer
 ///   (a decision).
 enum SketchRules {
@@ -69,7 +72,9 @@ enum SketchRules {
                 }
                 choices.append(variants)
             } else if let reduction = stage.reduction {
-                choices.append([nil] + reduction.axes.filter { $0.extent > 1 }.map { .rfactor(stage: stage.name, axis: $0.name) })
+                // Vectorized along its rows, a reduction needs rfactor only for an axis that fills a vector on any CPU.
+                let shortest = reducesAlongRows(stage, kernel) ? 16 : 2
+                choices.append([nil] + reduction.axes.filter { $0.extent >= shortest }.map { .rfactor(stage: stage.name, axis: $0.name) })
             }
         }
         var combinations: [[Variant]] = [[]]
@@ -128,6 +133,26 @@ enum SketchRules {
             if case .load(_, let indices, _) = $0, !missingSpatial(indices, stage, kernel).isEmpty { reuse = true }
         }
         return reuse
+    }
+
+    /// Whether a reduction without reuse can be vectorized along its
+    /// innermost spatial loop: every load reads that loop's variable in its
+    /// last index only, so the lanes move along the operands' rows (a box
+    /// filter's or a pooling window's sum), not across them (a row sum).
+    static func reducesAlongRows(_ stage: Stage, _ kernel: Kernel) -> Bool {
+        guard stage.reduction != nil, let innermost = stage.indexVariables.last,
+              (kernel.tensor(named: stage.name)?.shape.last ?? 0) > 1 else { return false }
+        var alongRows = true, used = false
+        stage.value.forEachNode {
+            guard case .load(_, let indices, _) = $0 else { return }
+            for (position, index) in indices.enumerated() {
+                var variables = Set<String>()
+                collectVariables(index, outsideRemainders: &variables)
+                guard variables.contains(innermost) else { continue }
+                if position == indices.count - 1 { used = true } else { alongRows = false }
+            }
+        }
+        return alongRows && used
     }
 
     /// The output, when it is the stage's only consumer and reads it point for point.

@@ -60,6 +60,25 @@ import HoneTestSupport
         #expect(!SearchSpace(kernel: gemm, vectorLanes: 8, threads: 2).sketches.contains { $0.name.contains("rfactor") })
     }
 
+    /// A reduction without reuse whose lanes can run along its operands'
+    /// rows (a pooling window, Harris's box sums) is vectorized along them,
+    /// with no rfactor sketches of its 3-point axes; row reductions
+    /// (softmax's maxima and sums, read across rows) keep theirs.
+    @Test func windowReductionsVectorizeAlongRows() throws {
+        let pool = try ShippedKernels.load("max_pool2d", ["C": 4, "H": 12, "W": 12])
+        let space = SearchSpace(kernel: pool, vectorLanes: 8, threads: 2)
+        #expect(space.sketches.map(\.name) == ["tiled stages"])
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<8 {
+            let schedule = space.schedule(for: space.sample(&rng))
+            #expect(schedule.steps.contains { $0.kind == "vectorize" && $0.stage == "Y" }, "\(schedule.json())")
+        }
+        let harris = try ShippedKernels.load("harris", ["H": 20, "W": 20])
+        #expect(SearchSpace(kernel: harris, vectorLanes: 8).sketches.count == 1)
+        let softmax = try ShippedKernels.load("softmax", ["M": 8, "N": 64])
+        #expect(SearchSpace(kernel: softmax, vectorLanes: 8).sketches.contains { $0.name.contains("rfactor") })
+    }
+
     /// The sub-pixel transposed convolution reads its weights at
     /// `(y + P) % S + S·r`: only S rows whatever y is, so they are reused
     /// along y and x and packed for a tile along the filters.
