@@ -79,24 +79,20 @@ extension CodeGen {
         LLVMPositionBuilderAtEnd(builder, exit)
     }
 
-    /// Heap buffers are `aligned_alloc`ed (64-byte aligned) and freed at the
-    /// end of their scope; stack and register buffers are allocas in the entry
-    /// block, which LLVM promotes to registers when their accesses are static.
+    /// Heap buffers are 64-byte aligned workspaces kept between calls (see
+    /// `emitWorkspaceTake`); stack and register buffers are allocas in the
+    /// entry block, which LLVM promotes to registers when their accesses are static.
     private func emitAllocation(_ buffer: Buffer, _ body: Stmt) {
         let elementType = llvmType(buffer.type)
         switch buffer.memory {
         case .heap:
-            let bytes = (buffer.byteCount + 63) / 64 * 64
-            let (alloc, allocType) = libraryFunction("aligned_alloc", returns: pointerType, [indexType, indexType])
-            var arguments: [LLVMValueRef?] = [LLVMConstInt(indexType, 64, 0), LLVMConstInt(indexType, UInt64(max(bytes, 64)), 0)]
-            let base = LLVMBuildCall2(builder, allocType, alloc, &arguments, 2, buffer.name)!
+            let slot = addWorkspaceSlot(buffer.name)
+            let base = emitWorkspaceTake(slot, bytes: max((buffer.byteCount + 63) / 64 * 64, 64), name: buffer.name)
             let saved = buffers[buffer.name]
             bind(buffer, base: base)
             emit(body)
             buffers[buffer.name] = saved
-            let (free, freeType) = libraryFunction("free", returns: voidType, [pointerType])
-            var freeArguments: [LLVMValueRef?] = [base]
-            LLVMBuildCall2(builder, freeType, free, &freeArguments, 1, "")
+            emitWorkspaceReturn(slot, base)
         case .stack, .register:
             let base = entryAlloca(LLVMArrayType2(elementType, UInt64(max(buffer.elementCount, 1))), buffer.name)
             let saved = buffers[buffer.name]

@@ -6,6 +6,7 @@ import HoneIR
 /// ```c
 /// void NAME(const float *restrict A, ..., float *restrict OUT);   // the kernel
 /// void NAME_packed(void **buffers);                               // the same, arguments in an array
+/// void NAME_release_workspace(void);                              // frees the heap buffers kept between calls
 /// ```
 /// The per-node translation lives in the `CodeGen+*.swift` files. Only this
 /// module sees LLVM types.
@@ -27,6 +28,8 @@ final class CodeGen {
     var buffers: [String: BufferBinding] = [:]
     /// Set while emitting the body of a vectorized loop.
     var vector: VectorContext?
+    /// One per heap allocation site: the buffer it keeps between calls.
+    var workspaceSlots: [LLVMValueRef] = []
 
     struct BufferBinding {
         var base: LLVMValueRef
@@ -43,6 +46,7 @@ final class CodeGen {
         builder = LLVMCreateBuilderInContext(context)
         emitKernelFunction(named: symbolName)
         emitPackedWrapper(named: symbolName + "_packed")
+        emitWorkspaceRelease(named: symbolName + "_release_workspace")
     }
 
     deinit { LLVMDisposeBuilder(builder) }

@@ -103,7 +103,7 @@ public final class Compiler {
         }
         let start = monotonicSeconds()
         defer { lastBreakdown.linking = monotonicSeconds() - start }
-        return try session!.add(object: object, entry: symbol + "_packed", arguments: nest.arguments)
+        return try session!.add(object: object, symbol: symbol, arguments: nest.arguments)
     }
 
     private func withModule<T>(_ nest: LoopNest, symbol: String, optimize: Bool, pipeline: CompilePipeline = .o3,

@@ -24,20 +24,26 @@ final class JITSession {
 
     deinit { _ = LLVMOrcDisposeLLJIT(jit) }
 
-    /// Links an object (consumed) and returns its entry point.
-    func add(object: LLVMMemoryBufferRef, entry: String, arguments: [Buffer]) throws -> CompiledKernel {
+    /// Links an object (consumed) and returns the kernel `symbol` (its
+    /// `_packed` entry point and its `_release_workspace` function).
+    func add(object: LLVMMemoryBufferRef, symbol: String, arguments: [Buffer]) throws -> CompiledKernel {
         let tracker = LLVMOrcJITDylibCreateResourceTracker(mainDylib)!
         do {
             try check(LLVMOrcLLJITAddObjectFileWithRT(jit, tracker, object), "cannot add the object to the JIT")
-            var address: LLVMOrcExecutorAddress = 0
-            try check(LLVMOrcLLJITLookup(jit, &address, entry), "cannot find \(entry) in the JIT")
-            let function = unsafeBitCast(UInt(address), to: CompiledKernel.Entry.self)
-            return CompiledKernel(entry: function, arguments: arguments, tracker: tracker, session: self)
+            let entry = unsafeBitCast(try address(of: symbol + "_packed"), to: CompiledKernel.Entry.self)
+            let release = unsafeBitCast(try address(of: symbol + "_release_workspace"), to: CompiledKernel.Release.self)
+            return CompiledKernel(entry: entry, release: release, arguments: arguments, tracker: tracker, session: self)
         } catch {
             _ = LLVMOrcResourceTrackerRemove(tracker)
             LLVMOrcReleaseResourceTracker(tracker)
             throw error
         }
+    }
+
+    private func address(of symbol: String) throws -> UInt {
+        var address: LLVMOrcExecutorAddress = 0
+        try check(LLVMOrcLLJITLookup(jit, &address, symbol), "cannot find \(symbol) in the JIT")
+        return UInt(address)
     }
 }
 
@@ -45,15 +51,18 @@ final class JITSession {
 /// of `arguments` (inputs, then the output).
 public final class CompiledKernel {
     typealias Entry = @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void
+    typealias Release = @convention(c) () -> Void
 
     public let arguments: [Buffer]
     private let entry: Entry
+    private let release: Release
     private let tracker: LLVMOrcResourceTrackerRef
     private let session: JITSession  // keeps the JIT alive while its code is in use
     private var pointers: [UnsafeMutableRawPointer?]
 
-    init(entry: Entry, arguments: [Buffer], tracker: LLVMOrcResourceTrackerRef, session: JITSession) {
+    init(entry: Entry, release: Release, arguments: [Buffer], tracker: LLVMOrcResourceTrackerRef, session: JITSession) {
         self.entry = entry
+        self.release = release
         self.arguments = arguments
         self.tracker = tracker
         self.session = session
@@ -61,9 +70,13 @@ public final class CompiledKernel {
     }
 
     deinit {
+        releaseWorkspace()
         _ = LLVMOrcResourceTrackerRemove(tracker)
         LLVMOrcReleaseResourceTracker(tracker)
     }
+
+    /// Frees the heap buffers the kernel keeps between calls (the next call allocates them again).
+    public func releaseWorkspace() { release() }
 
     /// Runs the kernel on host buffers (kept alive for the call).
     public func run(_ buffers: [TensorBuffer]) {

@@ -7,8 +7,9 @@ import HoneTestSupport
 // reads each input from NAME.bin and writes the output to NAME.bin.
 
 /// A C program that reads each input from NAME.bin, calls the kernel through
-/// its header, and writes the output (first filled with NaN, so an element
-/// the kernel does not write fails) to NAME.bin.
+/// its header three times (twice, then after releasing its workspace), and
+/// writes the last call's output (filled with NaN before each call, so an
+/// element the kernel does not write fails) to NAME.bin.
 func cDriverSource(for kernel: Kernel) -> String {
     let arguments = kernel.arguments
     var c = "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include \"\(kernel.name).h\"\n\n"
@@ -20,12 +21,13 @@ func cDriverSource(for kernel: Kernel) -> String {
             c += "  \(t.type.cName) *\(t.name) = load(\"\(t.name).bin\", sizeof(\(t.type.cName)) * \(t.elementCount));\n"
         } else {
             c += "  \(t.type.cName) *\(t.name) = malloc(sizeof(\(t.type.cName)) * \(t.elementCount));\n"
-            // A float output starts as NaN, so an element the kernel never writes fails the check.
-            if t.type.isFloat { c += "  for (int i = 0; i < \(t.elementCount); i++) \(t.name)[i] = NAN;\n" }
         }
     }
-    c += "  \(kernel.name)(\(arguments.map(\.name).joined(separator: ", ")));\n"
     let out = arguments.last!
+    // A float output starts as NaN, so an element the kernel never writes fails the check.
+    let fill = out.type.isFloat ? "  for (int i = 0; i < \(out.elementCount); i++) \(out.name)[i] = NAN;\n" : ""
+    let call = fill + "  \(kernel.name)(\(arguments.map(\.name).joined(separator: ", ")));\n"
+    c += call + call + "  \(kernel.name)_release_workspace();\n" + call
     c += "  FILE *f = fopen(\"\(out.name).bin\", \"wb\");\n  fwrite(\(out.name), sizeof(\(out.type.cName)), \(out.elementCount), f);\n"
     c += "  fclose(f);\n  return 0;\n}\n"
     return c
