@@ -22,7 +22,7 @@ extension CodeGen {
 
     /// The slot's buffer, or a new one of `bytes` when the slot is empty.
     func emitWorkspaceTake(_ slot: LLVMValueRef, bytes: Int, name: String) -> LLVMValueRef {
-        let kept = LLVMBuildAtomicRMW(builder, LLVMAtomicRMWBinOpXchg, slot, LLVMConstNull(pointerType), LLVMAtomicOrderingAcquireRelease, 0)!
+        let kept = emitEmptying(slot)
         let isEmpty = LLVMBuildICmp(builder, LLVMIntEQ, kept, LLVMConstNull(pointerType), "")
         let taken = LLVMGetInsertBlock(builder)!
         let allocate = LLVMAppendBasicBlockInContext(context, function, "\(name).allocate")!
@@ -56,9 +56,14 @@ extension CodeGen {
         addAttribute("nounwind", to: release, at: LLVMAttributeIndex(bitPattern: Int32(LLVMAttributeFunctionIndex)))
         LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(context, release, "entry"))
         for slot in workspaceSlots {
-            emitFree(LLVMBuildAtomicRMW(builder, LLVMAtomicRMWBinOpXchg, slot, LLVMConstNull(pointerType), LLVMAtomicOrderingAcquireRelease, 0)!)
+            emitFree(emitEmptying(slot))
         }
         LLVMBuildRetVoid(builder)
+    }
+
+    /// What the slot holds (null when empty), leaving it empty.
+    private func emitEmptying(_ slot: LLVMValueRef) -> LLVMValueRef {
+        LLVMBuildAtomicRMW(builder, LLVMAtomicRMWBinOpXchg, slot, LLVMConstNull(pointerType), LLVMAtomicOrderingAcquireRelease, 0)!
     }
 
     /// `free(pointer)` (a no-op for null).

@@ -145,10 +145,7 @@ enum SketchRules {
         var alongRows = true, used = false
         stage.value.forEachNode {
             guard case .load(_, let indices, _) = $0 else { return }
-            for (position, index) in indices.enumerated() {
-                var variables = Set<String>()
-                collectVariables(index, outsideRemainders: &variables)
-                guard variables.contains(innermost) else { continue }
+            for (position, index) in indices.enumerated() where index.mentions(anyOf: [innermost]) {
                 if position == indices.count - 1 { used = true } else { alongRows = false }
             }
         }
