@@ -4,8 +4,9 @@ import HoneIR
 // of a consumer's loop reads.
 
 extension Lowering {
-    /// The region of `producer` that `value` (the consumer's value, in its
-    /// loop variables) reads while `innerLoops` run over their extents and
+    /// The region of `producer` that `values` (the consumer's value, in its
+    /// loop variables, and those of the producer's other readers computed
+    /// inside the same loop) read while `innerLoops` run over their extents and
     /// every other variable is fixed; `outerLoops`, fixed, bound the
     /// simplification (a stride-2 window split in two, `(2·x + r.0 + r.1) / 2`,
     /// is `x` when both window loops have one iteration).
@@ -15,7 +16,7 @@ extension Lowering {
     /// affine function of the inner loops, whose range is exact. Reads whose
     /// fixed parts differ, or indices that are not affine in the inner loops,
     /// fall back to the producer's whole extent in that dimension.
-    func inferRegion(of producer: String, readBy value: Expr, innerLoops: [LoopIterator], outerLoops: [LoopIterator]) -> Region {
+    func inferRegion(of producer: String, readBy values: [Expr], innerLoops: [LoopIterator], outerLoops: [LoopIterator]) -> Region {
         let shape = tensor(producer).shape
         let extents = Dictionary(uniqueKeysWithValues: innerLoops.map { ($0.name, Int64($0.extent)) })
         var fixed: [[Expr: Int64]?] = Array(repeating: nil, count: shape.count)
@@ -27,7 +28,7 @@ extension Lowering {
         var ranges = extents.mapValues { Interval(0, $0 - 1) }
         for loop in outerLoops { ranges[loop.name] = Interval(0, Int64(loop.extent) - 1) }
         simplifier.context = IntervalContext(ranges: ranges)
-        for indices in loads(of: producer, in: value) {
+        for indices in values.flatMap({ loads(of: producer, in: $0) }) {
             for (d, index) in indices.map(simplifier.simplify).enumerated() where !whole[d] {
                 guard let form = SplitAffine(index, inner: extents), fixed[d] == nil || fixed[d] == form.fixed else {
                     whole[d] = true

@@ -61,6 +61,11 @@ struct Lowering {
     var kernel: Kernel { scheduled.kernel }
     /// Stages computed at each (consumer, loop), in stage order.
     let attachments: [String: [String: [String]]]
+    /// Each stage's position in the kernel: readers come after what they read.
+    let stageOrder: [String: Int]
+    /// The region of every stage computed at a loop, once its consumer's
+    /// lowering has inferred it: each reader reads it through its origin.
+    var producerRegions: [String: Region] = [:]
     /// Whether some region's points are tested against its tensor's bounds:
     /// tests the stage's own nest cannot count (`addMissingTestCounts`).
     var hasRegionGuards = false
@@ -76,6 +81,7 @@ struct Lowering {
             }
         }
         self.attachments = attachments
+        stageOrder = Dictionary(uniqueKeysWithValues: scheduled.kernel.stages.enumerated().map { ($1.name, $0) })
     }
 
     mutating func lowerStage(_ name: String, region: Region?) throws(ScheduleError) -> Stmt {
@@ -111,25 +117,16 @@ struct Lowering {
             for d in global.indices where region.mayExceed[d] {
                 hasRegionGuards = true
                 let inside = Expr.binary(.and, .binary(.ge, global[d], .index(0)), .binary(.lt, global[d], .index(tensor.shape[d])))
-                guards.append(Guard(condition: inside) { _ in true })
+                guards.append(Guard(condition: inside, isInternal: { _ in true }, retestsPerVector: true))
             }
         }
 
         // Producers computed inside this stage's loops: their regions, read through offsets.
-        var producers: [String: [(name: String, region: Region)]] = [:]
-        for (loop, names) in attachments[name] ?? [:] {
-            guard let position = layout.position(of: loop) else {
-                throw ScheduleError(.computeLocationMissing, "\(names.joined(separator: ", ")) is computed at loop \(loop) of \(name), which no longer exists")
-            }
-            let iterators = layout.loops.map { LoopIterator(name: variable($0.name), extent: $0.extent, isReduction: $0.isReduction) }
-            let (outer, inner) = (Array(iterators[...position]), Array(iterators[(position + 1)...]))
-            for producer in names {
-                let producerRegion = inferRegion(of: producer, readBy: value, innerLoops: inner, outerLoops: outer)
-                producers[loop, default: []].append((producer, producerRegion))
-                value = substituteLoads(value) { tensorName, indices in
-                    guard tensorName == producer else { return nil }
-                    return .load(producer, zip(indices, producerRegion.mins).map { .binary(.sub, $0, $1) }, kernel.tensor(named: producer)!.type)
-                }
+        let producers = try attachedRegions(name, layout, value: value, variable: variable)
+        if !producerRegions.isEmpty {
+            value = substituteLoads(value) { tensorName, indices in
+                guard let region = producerRegions[tensorName] else { return nil }
+                return .load(tensorName, zip(indices, region.mins).map { .binary(.sub, $0, $1) }, kernel.tensor(named: tensorName)!.type)
             }
         }
         var lowered: [String: Stmt] = [:]  // producer nests, built once per attachment loop
@@ -175,4 +172,49 @@ struct Lowering {
     }
 
     func tensor(_ name: String) -> TensorDecl { kernel.tensor(named: name)! }
+
+    /// The regions of the stages computed at `stage`'s loops, by loop, in
+    /// stage order; each is recorded in `producerRegions` for its readers.
+    /// Readers come first: a producer read by stages computed beside it
+    /// (`checkReaders`) covers what their regions read, each reader's
+    /// points ranging over its region's box (not its loops, whose split
+    /// tails overshoot it) and its reduction axes over their extents.
+    mutating func attachedRegions(_ stage: String, _ layout: LoopLayout, value: Expr, variable: (String) -> String)
+        throws(ScheduleError) -> [String: [(name: String, region: Region)]] {
+        guard let byLoop = attachments[stage] else { return [:] }
+        var placed: [(name: String, loop: String, position: Int)] = []
+        for (loop, names) in byLoop {
+            guard let position = layout.position(of: loop) else {
+                throw ScheduleError(.computeLocationMissing, "\(names.joined(separator: ", ")) is computed at loop \(loop) of \(stage), which no longer exists")
+            }
+            placed += names.map { ($0, loop, position) }
+        }
+        placed.sort { stageOrder[$0.name]! > stageOrder[$1.name]! }
+        let iterators = layout.loops.map { LoopIterator(name: variable($0.name), extent: $0.extent, isReduction: $0.isReduction) }
+        var result: [String: [(name: String, region: Region)]] = [:]
+        for (index, producer) in placed.enumerated() {
+            var reads = [value], inner = Array(iterators[(producer.position + 1)...])
+            for reader in placed[..<index] {
+                let readerStage = kernel.stage(named: reader.name)!
+                guard !loads(of: producer.name, in: readerStage.value).isEmpty else { continue }
+                let region = producerRegions[reader.name]!
+                var point: [String: Expr] = [:]
+                for (d, indexVariable) in readerStage.indexVariables.enumerated() {
+                    let box = LoopIterator(name: "\(reader.name).box.\(d)", extent: region.extents[d], isReduction: false)
+                    point[indexVariable] = .binary(.add, region.minValues[d], .indexVar(box.name))
+                    inner.append(box)
+                }
+                for axis in readerStage.reduction?.axes ?? [] {
+                    let all = LoopIterator(name: "\(reader.name).box.\(axis.name)", extent: axis.extent, isReduction: true)
+                    point[axis.name] = .indexVar(all.name)
+                    inner.append(all)
+                }
+                reads.append(substitute(readerStage.value) { point[$0] })
+            }
+            let region = inferRegion(of: producer.name, readBy: reads, innerLoops: inner, outerLoops: Array(iterators[...producer.position]))
+            producerRegions[producer.name] = region
+            result[producer.loop, default: []].insert((producer.name, region), at: 0)
+        }
+        return result
+    }
 }

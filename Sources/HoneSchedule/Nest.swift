@@ -8,6 +8,9 @@ import HoneIR
 struct Guard {
     var condition: Expr
     var isInternal: (String) -> Bool
+    /// Tested again per vector where its tile test fails (a region's bounds:
+    /// an edge tile of a stage computed at a loop is mostly full vectors).
+    var retestsPerVector = false
 }
 
 /// A stage's loops around `body`, with its guards, and the producers
@@ -59,12 +62,29 @@ struct NestBuilder {
             levels.append(level)
         }
         for i in guards.indices where partitionLevel[i].map({ !levels.contains($0) }) ?? false { partitionLevel[i] = nil }
+        // Where a region's partitioned guard fails (an edge tile), it is
+        // tested again per vector, right outside the vectorized loop it
+        // reads: the full vectors of the edge tile run unmasked (AVX2's
+        // masked stores cost several times a plain one), the last masked.
+        var vectorLevel: [Int?] = [], vectorTests: [Expr?] = []
+        for (i, g) in guards.enumerated() {
+            let used = loopsRead(by: g.condition, names)
+            guard g.retestsPerVector, let primary = partitionLevel[i], let lanes = used.filter({ loops[$0].kind == .vectorized }).max(), lanes - 1 > primary,
+                  used.allSatisfy({ $0 <= lanes }), let test = tileTest(g.condition, internal: [lanes], names) else {
+                vectorLevel.append(nil)
+                vectorTests.append(nil)
+                continue
+            }
+            vectorLevel.append(lanes - 1)
+            vectorTests.append(test)
+        }
 
         // Exact counts for each `if`, over the loops around it, given the
         // tests on its path (`PointCounts.swift`).
         var registering = PointCounter(extents: loops.map { Int64($0.extent) }, variables: names, method: counting)
         let guardLiterals = guards.map { registering.registerLiterals($0.condition) }
         let testLiterals = fastTests.map { $0.map { registering.registerLiterals($0) } ?? 0..<0 }
+        let vectorTestLiterals = vectorTests.map { $0.map { registering.registerLiterals($0) } ?? 0..<0 }
         registering.finish()
         let counter = registering
         /// The tests passed and failed on the way to a point.
@@ -93,17 +113,19 @@ struct NestBuilder {
             }
             var stmt: Stmt
             let partitioned = guards.indices.filter { active[$0] && partitionLevel[$0] == level }
-            if partitioned.isEmpty {
+            // Only reached with the guard still active where its tile test failed.
+            let perVector = guards.indices.filter { active[$0] && vectorLevel[$0] == level }
+            if partitioned.isEmpty && perVector.isEmpty {
                 stmt = rest(active, path)
             } else {
                 var fast = active
-                for i in partitioned { fast[i] = false }
-                let tests = partitioned.flatMap { testLiterals[$0] }
+                for i in partitioned + perVector { fast[i] = false }
+                let tests = partitioned.flatMap { testLiterals[$0] } + perVector.flatMap { vectorTestLiterals[$0] }
                 var passed = path, failed = path
                 passed.holding += tests
                 failed.failing.append(tests)
-                stmt = .ifThenElse(conjunction(partitioned.map { fastTests[$0]! }), rest(fast, passed), rest(active, failed),
-                                   facts(.partition, tests, path, level))
+                let condition = conjunction(partitioned.map { fastTests[$0]! } + perVector.map { vectorTests[$0]! })
+                stmt = .ifThenElse(condition, rest(fast, passed), rest(active, failed), facts(.partition, tests, path, level))
             }
             return checks.isEmpty ? stmt : .ifThenElse(conjunction(checks.map { guards[$0].condition }), stmt, nil, checkFacts!)
         }

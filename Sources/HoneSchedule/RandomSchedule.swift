@@ -257,13 +257,33 @@ public struct RandomScheduleGenerator: Sendable {
         // Consumers first, so a producer may land inside a consumer that is
         // itself computed inside another stage.
         for stage in b.state.kernel.stages.reversed().map(\.name) where stage != b.state.kernel.output.name {
-            let consumers = b.state.consumers(of: stage)
             let p = StageName.isLocal(stage) ? options.computeAtLocal : options.computeAt
-            if consumers.count == 1, chance(p), let loop = pick(b.state.states[consumers[0]]!.loops) {
-                b.attempt(.computeAt(stage: stage, consumer: consumers[0], loop: loop.name))
+            if let (consumer, loops) = sharedAttachment(of: stage, b.state), chance(p), let loop = pick(Array(loops)) {
+                b.attempt(.computeAt(stage: stage, consumer: consumer, loop: loop.name))
             }
             if chance(options.computeRoot) { b.attempt(.computeRoot(stage: stage)) }
         }
+    }
+
+    /// Where `stage` can be computed: any loop of its only reader, or, when
+    /// every reader is one stage or computed at its loops, that stage's
+    /// loops outside the outermost of them.
+    private func sharedAttachment(of stage: String, _ state: ScheduledKernel) -> (String, ArraySlice<LoopIterator>)? {
+        let readers = state.consumers(of: stage)
+        guard let first = readers.first else { return nil }
+        var candidates = [first]
+        if case .at(let outer, _) = state.states[first]!.location { candidates.append(outer) }
+        for consumer in candidates {
+            let loops = state.states[consumer]!.loops
+            var end = loops.count
+            for reader in readers where reader != consumer {
+                guard case .at(consumer, let loop) = state.states[reader]!.location,
+                      let position = loops.firstIndex(where: { $0.name == loop }) else { end = -1; break }
+                end = min(end, position + 1)
+            }
+            if end >= 0 { return (consumer, loops[..<end]) }
+        }
+        return nil
     }
 
     // MARK: Phase 4: annotations

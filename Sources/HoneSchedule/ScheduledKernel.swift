@@ -169,10 +169,36 @@ public struct ScheduledKernel: Hashable, Sendable {
             guard let position = consumerState.position(of: loop) else {
                 throw ScheduleError(.computeLocationMissing, "compute_at: \(stage.name) is computed at loop \(loop) of \(consumer), which no longer exists")
             }
+            try checkReaders(of: stage.name, computedAt: consumer, loop: loop)
             if let vectorized = consumerState.loops[...position].first(where: { $0.kind == .vectorized }) {
                 let place = vectorized.name == loop ? "at \(consumer)'s vectorized loop \(loop)" : "at loop \(loop) of \(consumer), inside its vectorized loop \(vectorized.name)"
                 throw ScheduleError(.insideVectorizedLoop, "compute_at: \(stage.name) is computed \(place); each vector lane would need its own \(stage.name) "
                                     + "(compute it outside \(vectorized.name), or vectorize a loop inside \(loop))")
+            }
+        }
+    }
+
+    /// A stage computed at `loop` of `consumer` must be read only there: by
+    /// `consumer` itself, or by stages computed at `loop` or inside it
+    /// (Halide's compute_at of a Func with several consumers: Harris's
+    /// gradients, read by two box sums each, computed per strip of the
+    /// response beside them). One region then serves every reader.
+    func checkReaders(of stage: String, computedAt consumer: String, loop: String) throws(ScheduleError) {
+        let readers = consumers(of: stage)
+        guard readers.contains(consumer) || readers.contains(where: { reader in
+            if case .at(consumer, _) = states[reader]?.location { true } else { false }
+        }) else {
+            throw ScheduleError(.invalidConsumer, "\(consumer) does not consume \(stage)")
+        }
+        let position = states[consumer]!.position(of: loop) ?? 0  // a missing loop is reported by the caller
+        for reader in readers where reader != consumer {
+            guard case .at(consumer, let readerLoop) = states[reader]?.location else {
+                throw ScheduleError(.invalidConsumer, "\(stage) is also read by \(reader), which is not computed inside \(consumer); "
+                                    + "a stage with several readers is computed at a loop of a stage that computes the others at that loop or inside it")
+            }
+            guard let readerPosition = states[consumer]!.position(of: readerLoop), readerPosition >= position else {
+                throw ScheduleError(.invalidConsumer, "\(stage) is also read by \(reader), which is computed at loop \(readerLoop) of \(consumer), outside \(loop); "
+                                    + "compute \(stage) at \(readerLoop) or outside it")
             }
         }
     }
@@ -182,11 +208,7 @@ public struct ScheduledKernel: Hashable, Sendable {
         let consumerState = try stageState(consumer)
         guard stage != kernel.output.name else { throw ScheduleError(.outputStage, "\(stage) is the kernel's output; it is computed at root") }
         guard stage != consumer else { throw ScheduleError(.invalidConsumer, "a stage cannot be computed inside itself") }
-        let readers = consumers(of: stage)
-        guard readers.contains(consumer) else { throw ScheduleError(.invalidConsumer, "\(consumer) does not consume \(stage)") }
-        guard readers == [consumer] else {
-            throw ScheduleError(.invalidConsumer, "\(stage) is also consumed by \(readers.filter { $0 != consumer }.joined(separator: ", ")); it can only be computed inside its only consumer")
-        }
+        try checkReaders(of: stage, computedAt: consumer, loop: loop)
         _ = try loopIndex(consumerState, consumer, loop)
         // No cycles: the consumer must not itself be computed inside the stage.
         var at = consumer

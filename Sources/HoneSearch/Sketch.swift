@@ -24,6 +24,10 @@ public struct Sketch: Hashable, Sendable {
     /// Tiled stages first, then the others.
     var plans: [StagePlan] = []
     var placements: [PlacementPlan] = []
+    /// The stages that read each intermediate stage, after the kernel-level
+    /// steps: a stage computed at a loop of a stage that is not its only
+    /// reader needs its readers computed inside that loop.
+    var readers: [String: [String]] = [:]
 
     /// The steps for these decisions.
     public func schedule(_ decisions: [[Int]]) -> Schedule {

@@ -83,15 +83,31 @@ struct SketchBuilder {
             covered.insert(stage)
         }
         for stage in k.stages where !covered.contains(stage.name) { sketch.plans.append(simplePlan(stage, k)) }
+        var sharedConsumers: [String: String] = [:]
+        for stage in k.stages.reversed() where stage.name != k.output.name {
+            sketch.readers[stage.name] = after.consumers(of: stage.name)
+            sharedConsumers[stage.name] = sharedConsumer(of: stage.name, sharedConsumers)
+        }
         for stage in k.stages where stage.name != k.output.name && !covered.contains(stage.name) {
             var options: [Placement] = stage.reduction == nil && !StageName.isRfactor(stage.name) ? [.inline, .root] : [.root]
-            let readers = after.consumers(of: stage.name)
-            if readers.count == 1 { options += attachLoops(of: readers[0]).map { .at(consumer: readers[0], loop: $0) } }
+            if let consumer = sharedConsumers[stage.name] { options += attachLoops(of: consumer).map { .at(consumer: consumer, loop: $0) } }
             guard options.count > 1 else { continue }
             sketch.placements.append(PlacementPlan(stage: stage.name, slot: addChoice(.location(stage: stage.name, options: options))))
         }
         sketch.name = names.isEmpty ? "tiled stages" : names.joined(separator: "; ")
         return sketch
+    }
+
+    /// The stage at whose loops `stage` may be computed: its only reader, or
+    /// the one stage every reader either is or may itself be computed at
+    /// (Harris's gray image and gradients, at the response's strips).
+    /// `known` holds the answers for the stages after it.
+    private func sharedConsumer(of stage: String, _ known: [String: String]) -> String? {
+        guard let readers = sketch.readers[stage], let first = readers.first else { return nil }
+        guard readers.count > 1 else { return first }
+        return [first, known[first]].compactMap { $0 }.first { consumer in
+            readers.allSatisfy { $0 == consumer || known[$0] == consumer }
+        }
     }
 
     /// The loops of `stage` a producer may be computed at.

@@ -48,9 +48,22 @@ struct SketchReplay {
         guard let plan = sketch.placements.first(where: { $0.stage == stage }),
               case .location(_, let options) = sketch.decisions[plan.slot.index] else { return .root }
         let chosen = options[decisions[choice: plan.slot]]
+        guard case .at(let consumer, _) = chosen else { return chosen }
         // A consumer that is itself inlined has no loops to compute in.
-        if case .at(let consumer, _) = chosen, placementIsInline(consumer) { return .root }
+        if placementIsInline(consumer) { return .root }
+        // Readers other than the consumer must be computed at its loop or inside it.
+        let position = options.firstIndex(of: chosen)!
+        for reader in readers(of: stage) where reader != consumer {
+            guard case .at(consumer, let readerLoop) = placement(of: reader),
+                  let readerPosition = options.firstIndex(of: .at(consumer: consumer, loop: readerLoop)), readerPosition >= position
+            else { return .root }
+        }
         return chosen
+    }
+
+    /// The stages that read `stage` once the inlined ones are substituted.
+    private func readers(of stage: String) -> [String] {
+        (sketch.readers[stage] ?? []).flatMap { placementIsInline($0) ? readers(of: $0) : [$0] }
     }
 
     private func placementIsInline(_ stage: String) -> Bool {

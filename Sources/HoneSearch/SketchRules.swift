@@ -29,8 +29,8 @@ import HoneSchedule
 /// - Every other stage is tiled once, parallel on its outer loops and
 ///   vectorized on its innermost spatial loop (a reduction only when that
 ///   loop runs along its operands' rows); an intermediate stage is
-///   inlined, computed at root, or computed at a loop of its only consumer
-///   (a decision).
+///   inlined, computed at root, or computed at a loop of its only consumer,
+///   or of the stage all its readers may be computed at (a decision).
 enum SketchRules {
     /// The structural choice for one stage.
     enum Variant: Hashable {

@@ -40,18 +40,23 @@ import Hone
         #expect(g <= r * 0.6, "guided \(guided), random \(random)")
     }
 
+    /// Summed over three seeds: one run of 96 trials can hand a worse sketch
+    /// a few more trials than the best one when the model's early proposals
+    /// happen to land there.
     @Test func theBanditGivesMoreTrialsToTheSketchWithBetterPlantedTimes() throws {
-        let store = MemoryStore()
-        _ = try tuners.tuner(store, PlantedMeasurer(stop: StopFlag()), trials: 96).run(stop: StopFlag())
         var trials: [String: Int] = [:], floor: [String: Double] = [:]
-        for record in store.records where record.origin == .search(.evolutionary) {
-            let name = try #require(record.candidate?.sketch)
-            trials[name, default: 0] += 1
-            // What the planted times charge for the sketch's structure alone (no cache stage, no packing).
-            let steps = try record.schedule().steps
-            let cached = steps.contains { if case .cacheWrite = $0 { true } else { false } }
-            let packed = steps.contains { if case .pack = $0 { true } else { false } }
-            floor[name] = (cached ? 0 : 3) + (packed ? 0 : 2)
+        for seed: UInt64 in 1...3 {
+            let store = MemoryStore()
+            _ = try tuners.tuner(store, PlantedMeasurer(stop: StopFlag()), trials: 96, seed: seed).run(stop: StopFlag())
+            for record in store.records where record.origin == .search(.evolutionary) {
+                let name = try #require(record.candidate?.sketch)
+                trials[name, default: 0] += 1
+                // What the planted times charge for the sketch's structure alone (no cache stage, no packing).
+                let steps = try record.schedule().steps
+                let cached = steps.contains { if case .cacheWrite = $0 { true } else { false } }
+                let packed = steps.contains { if case .pack = $0 { true } else { false } }
+                floor[name] = (cached ? 0 : 3) + (packed ? 0 : 2)
+            }
         }
         let best = try #require(floor.values.min())
         let favoured = trials.filter { floor[$0.key] == best }.map(\.value).max() ?? 0
