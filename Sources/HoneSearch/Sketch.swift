@@ -28,6 +28,8 @@ public struct Sketch: Hashable, Sendable {
     /// steps: a stage computed at a loop of a stage that is not its only
     /// reader needs its readers computed inside that loop.
     var readers: [String: [String]] = [:]
+    /// Every intermediate stage is computed in the output's tiles (`SketchBuilder.fusesPipeline`).
+    var fusesPipeline = false
 
     /// The steps for these decisions.
     public func schedule(_ decisions: [[Int]]) -> Schedule {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Hone
+@testable import HoneSearch
 import HoneTestSupport
 
 /// The search space of every shipped kernel: its sketches, sampling,
@@ -74,9 +75,31 @@ import HoneTestSupport
             #expect(schedule.steps.contains { $0.kind == "vectorize" && $0.stage == "Y" }, "\(schedule.json())")
         }
         let harris = try ShippedKernels.load("harris", ["H": 20, "W": 20])
-        #expect(SearchSpace(kernel: harris, vectorLanes: 8).sketches.count == 1)
+        #expect(SearchSpace(kernel: harris, vectorLanes: 8).sketches.map(\.name) == ["tiled stages", "pipeline fused"])
         let softmax = try ShippedKernels.load("softmax", ["M": 8, "N": 64])
         #expect(SearchSpace(kernel: softmax, vectorLanes: 8).sketches.contains { $0.name.contains("rfactor") })
+    }
+
+    /// Harris's gradients have two readers each, so free placements rarely
+    /// compute them beside the box sums; the fused pipeline's sketch always
+    /// computes every stage per tile of the response, and each candidate
+    /// still computes what the interpreter computes.
+    @Test func aFusedPipelineComputesEveryStageInTheOutputsTiles() throws {
+        let harris = try ShippedKernels.load("harris", ["H": 13, "W": 21])
+        let space = SearchSpace(kernel: harris, vectorLanes: 8, threads: 2)
+        let fused = try #require(space.sketches.firstIndex { $0.name == "pipeline fused" })
+        let compiler = try Compiler()
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<6 {
+            let schedule = space.schedule(for: space.sample(sketch: fused, &rng))
+            let placed = schedule.steps.compactMap { step -> String? in
+                guard case .computeAt(let stage, "response", _) = step else { return nil }
+                return stage
+            }
+            #expect(Set(placed) == ["gray", "Ix", "Iy", "Sxx", "Syy", "Sxy"], "\(schedule.json())")
+            let result = try run(harris, schedule, compiler: compiler)
+            #expect(result.passed, "\(describe(harris, schedule, result))")
+        }
     }
 
     /// The sub-pixel transposed convolution reads its weights at
