@@ -29,6 +29,8 @@ public struct Kernel: Hashable, Sendable {
 
     public func tensor(named name: String) -> TensorDecl? { tensors.first { $0.name == name } }
     public func stage(named name: String) -> Stage? { stages.first { $0.name == name } }
+    /// The stages whose values read `tensor`, in stage order.
+    public func readers(of tensor: String) -> [Stage] { stages.filter { tensorsRead(by: $0.value).contains(tensor) } }
 
     /// The kernel's buffer arguments in calling order: inputs, then the output.
     public var arguments: [TensorDecl] { inputs + [output] }

@@ -49,8 +49,8 @@ struct NestBuilder {
         // it reads) and, when it can be, where its tile test goes (inside the
         // innermost loop it reads that is not internal to its tiles).
         var pointLevel: [Int] = [], partitionLevel: [Int?] = [], fastTests: [Expr?] = []
-        for g in guards {
-            let used = loopsRead(by: g.condition, names)
+        let usedLoops = guards.map { loopsRead(by: $0.condition, names) }
+        for (g, used) in zip(guards, usedLoops) {
             pointLevel.append(used.max() ?? -1)
             let inTile = used.filter { g.isInternal(names[$0]) }
             let test = inTile.isEmpty ? nil : tileTest(g.condition, internal: inTile, names)
@@ -67,8 +67,7 @@ struct NestBuilder {
         // reads: the full vectors of the edge tile run unmasked (AVX2's
         // masked stores cost several times a plain one), the last masked.
         var vectorLevel: [Int?] = [], vectorTests: [Expr?] = []
-        for (i, g) in guards.enumerated() {
-            let used = loopsRead(by: g.condition, names)
+        for (i, (g, used)) in zip(guards, usedLoops).enumerated() {
             guard g.retestsPerVector, let primary = partitionLevel[i], let lanes = used.filter({ loops[$0].kind == .vectorized }).max(), lanes - 1 > primary,
                   used.allSatisfy({ $0 <= lanes }), let test = tileTest(g.condition, internal: [lanes], names) else {
                 vectorLevel.append(nil)

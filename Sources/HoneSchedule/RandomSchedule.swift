@@ -258,30 +258,25 @@ public struct RandomScheduleGenerator: Sendable {
         // itself computed inside another stage.
         for stage in b.state.kernel.stages.reversed().map(\.name) where stage != b.state.kernel.output.name {
             let p = StageName.isLocal(stage) ? options.computeAtLocal : options.computeAt
-            if let (consumer, loops) = sharedAttachment(of: stage, b.state), chance(p), let loop = pick(Array(loops)) {
+            if let (consumer, loops) = sharedAttachment(of: stage, b.state), chance(p), let loop = pick(loops) {
                 b.attempt(.computeAt(stage: stage, consumer: consumer, loop: loop.name))
             }
             if chance(options.computeRoot) { b.attempt(.computeRoot(stage: stage)) }
         }
     }
 
-    /// Where `stage` can be computed: any loop of its only reader, or, when
-    /// every reader is one stage or computed at its loops, that stage's
-    /// loops outside the outermost of them.
-    private func sharedAttachment(of stage: String, _ state: ScheduledKernel) -> (String, ArraySlice<LoopIterator>)? {
+    /// Where `stage` can be computed: the loops of its only reader, or of
+    /// the stage its first reader is computed at, that `checkReaders` accepts.
+    private func sharedAttachment(of stage: String, _ state: ScheduledKernel) -> (String, [LoopIterator])? {
         let readers = state.consumers(of: stage)
         guard let first = readers.first else { return nil }
         var candidates = [first]
         if case .at(let outer, _) = state.states[first]!.location { candidates.append(outer) }
         for consumer in candidates {
-            let loops = state.states[consumer]!.loops
-            var end = loops.count
-            for reader in readers where reader != consumer {
-                guard case .at(consumer, let loop) = state.states[reader]!.location,
-                      let position = loops.firstIndex(where: { $0.name == loop }) else { end = -1; break }
-                end = min(end, position + 1)
+            let loops = state.states[consumer]!.loops.filter { loop in
+                (try? state.checkReaders(of: stage, readers, computedAt: consumer, loop: loop.name)) != nil
             }
-            if end >= 0 { return (consumer, loops[..<end]) }
+            if !loops.isEmpty { return (consumer, loops) }
         }
         return nil
     }

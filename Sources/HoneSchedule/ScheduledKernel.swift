@@ -32,7 +32,7 @@ public struct ScheduledKernel: Hashable, Sendable {
 
     /// The stages whose values read `tensor`.
     public func consumers(of tensor: String) -> [String] {
-        kernel.stages.filter { tensorsRead(by: $0.value).contains(tensor) }.map(\.name)
+        kernel.readers(of: tensor).map(\.name)
     }
 
     /// Applies one step to the state the steps before it left.
@@ -164,12 +164,16 @@ public struct ScheduledKernel: Hashable, Sendable {
     /// consumer's vectorized loop, whose body runs once for all lanes while
     /// each lane would need its own region of the stage.
     public func checkComputeLocations() throws(ScheduleError) {
+        var readers: [String: [String]] = [:]
+        for stage in kernel.stages {
+            for tensor in tensorsRead(by: stage.value) { readers[tensor, default: []].append(stage.name) }
+        }
         for stage in kernel.stages {
             guard case .at(let consumer, let loop) = states[stage.name]?.location, let consumerState = states[consumer] else { continue }
             guard let position = consumerState.position(of: loop) else {
                 throw ScheduleError(.computeLocationMissing, "compute_at: \(stage.name) is computed at loop \(loop) of \(consumer), which no longer exists")
             }
-            try checkReaders(of: stage.name, computedAt: consumer, loop: loop)
+            try checkReaders(of: stage.name, readers[stage.name] ?? [], computedAt: consumer, loop: loop)
             if let vectorized = consumerState.loops[...position].first(where: { $0.kind == .vectorized }) {
                 let place = vectorized.name == loop ? "at \(consumer)'s vectorized loop \(loop)" : "at loop \(loop) of \(consumer), inside its vectorized loop \(vectorized.name)"
                 throw ScheduleError(.insideVectorizedLoop, "compute_at: \(stage.name) is computed \(place); each vector lane would need its own \(stage.name) "
@@ -183,8 +187,7 @@ public struct ScheduledKernel: Hashable, Sendable {
     /// (Halide's compute_at of a Func with several consumers: Harris's
     /// gradients, read by two box sums each, computed per strip of the
     /// response beside them). One region then serves every reader.
-    func checkReaders(of stage: String, computedAt consumer: String, loop: String) throws(ScheduleError) {
-        let readers = consumers(of: stage)
+    func checkReaders(of stage: String, _ readers: [String], computedAt consumer: String, loop: String) throws(ScheduleError) {
         guard readers.contains(consumer) || readers.contains(where: { reader in
             if case .at(consumer, _) = states[reader]?.location { true } else { false }
         }) else {
@@ -208,7 +211,7 @@ public struct ScheduledKernel: Hashable, Sendable {
         let consumerState = try stageState(consumer)
         guard stage != kernel.output.name else { throw ScheduleError(.outputStage, "\(stage) is the kernel's output; it is computed at root") }
         guard stage != consumer else { throw ScheduleError(.invalidConsumer, "a stage cannot be computed inside itself") }
-        try checkReaders(of: stage, computedAt: consumer, loop: loop)
+        try checkReaders(of: stage, consumers(of: stage), computedAt: consumer, loop: loop)
         _ = try loopIndex(consumerState, consumer, loop)
         // No cycles: the consumer must not itself be computed inside the stage.
         var at = consumer

@@ -28,7 +28,10 @@ public struct Sketch: Hashable, Sendable {
     /// steps: a stage computed at a loop of a stage that is not its only
     /// reader needs its readers computed inside that loop.
     var readers: [String: [String]] = [:]
-    /// Every intermediate stage is computed in the output's tiles (`SketchBuilder.fusesPipeline`).
+    /// Every intermediate stage is computed at a loop of the stage its
+    /// readers share (never inlined or at root): a pipeline computed per
+    /// tile of its output, which free placements rarely reach when stages
+    /// have several readers (all must land at the same stage's loops).
     var fusesPipeline = false
 
     /// The steps for these decisions.

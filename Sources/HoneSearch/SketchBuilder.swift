@@ -13,11 +13,6 @@ import HoneSchedule
 struct SketchBuilder {
     let kernel: Kernel
     let variants: [SketchRules.Variant]
-    /// Every intermediate stage computed at a loop of the stage its readers
-    /// share (never inlined or at root): a pipeline computed per tile of its
-    /// output, which free placements rarely reach when stages have several
-    /// readers (all of them must land at the same stage's loops).
-    let fusesPipeline: Bool
     var sketch = Sketch(name: "", decisions: [])
     /// The kernel after cache_write, rfactor and pack, then the plans' loop steps.
     var shaped: ScheduledKernel
@@ -28,7 +23,7 @@ struct SketchBuilder {
     init(kernel: Kernel, variants: [SketchRules.Variant], fusesPipeline: Bool = false) {
         self.kernel = kernel
         self.variants = variants
-        self.fusesPipeline = fusesPipeline
+        sketch.fusesPipeline = fusesPipeline
         shaped = ScheduledKernel(kernel)
     }
 
@@ -98,13 +93,12 @@ struct SketchBuilder {
             var options: [Placement] = stage.reduction == nil && !StageName.isRfactor(stage.name) ? [.inline, .root] : [.root]
             if let consumer = sharedConsumers[stage.name] {
                 let locations = attachLoops(of: consumer).map { Placement.at(consumer: consumer, loop: $0) }
-                options = fusesPipeline && !locations.isEmpty ? locations : options + locations
+                options = sketch.fusesPipeline && !locations.isEmpty ? locations : options + locations
             }
             guard options.count > 1 else { continue }
             sketch.placements.append(PlacementPlan(stage: stage.name, slot: addChoice(.location(stage: stage.name, options: options))))
         }
-        if fusesPipeline { names.append("pipeline fused") }
-        sketch.fusesPipeline = fusesPipeline
+        if sketch.fusesPipeline { names.append("pipeline fused") }
         sketch.name = names.isEmpty ? "tiled stages" : names.joined(separator: "; ")
         return sketch
     }

@@ -108,7 +108,7 @@ enum SketchRules {
     /// computed per tile of its output gets sketches of its own.
     static func hasSharedStage(_ kernel: Kernel) -> Bool {
         kernel.stages.contains { stage in
-            stage.name != kernel.output.name && kernel.stages.filter { tensorsRead(by: $0.value).contains(stage.name) }.count > 1
+            stage.name != kernel.output.name && kernel.readers(of: stage.name).count > 1
         }
     }
 
@@ -174,7 +174,7 @@ enum SketchRules {
 
     /// The output, when it is the stage's only consumer and reads it point for point.
     static func fusableConsumer(of stage: Stage, _ kernel: Kernel) -> String? {
-        let readers = kernel.stages.filter { tensorsRead(by: $0.value).contains(stage.name) }
+        let readers = kernel.readers(of: stage.name)
         guard readers.count == 1, let consumer = readers.first, consumer.name == kernel.output.name,
               consumer.reduction == nil, consumer.indexVariables.count == stage.indexVariables.count else { return nil }
         let point = consumer.indexVariables.map(Expr.indexVar)
