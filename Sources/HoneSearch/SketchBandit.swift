@@ -4,12 +4,16 @@ import Foundation
 /// a sketch's value is the best throughput measured on it relative to the
 /// best of any sketch, plus a bonus that shrinks as it gets trials, so a
 /// promising sketch is exploited while a neglected one is tried again, and
-/// a sketch never measured comes first. No sketch takes more than
-/// `maxShare` of a batch while others have candidates to offer.
+/// a sketch never measured comes first. During a warm-up of
+/// `warmUpTrials` per sketch, no sketch takes more than half a batch
+/// while others have candidates to offer: a sketch's first bests say
+/// little of what it can reach. After it, the leader may take the whole
+/// batch (capped throughout, the sketches that had long fallen behind
+/// kept half of every batch).
 struct SketchBandit {
     /// Weight of the exploration bonus against relative throughput (0...1).
     var exploration = 0.5
-    var maxShare = 0.5
+    var warmUpTrials = 8
 
     struct Arm {
         var trials = 0
@@ -36,7 +40,8 @@ struct SketchBandit {
         guard !available.isEmpty, slots > 0 else { return [:] }
         let top = arms.map(\.best).max() ?? 0
         let total = Double(arms.reduce(0) { $0 + $1.trials })
-        let cap = max(Int((Double(slots) * maxShare).rounded(.up)), (slots + available.count - 1) / available.count)
+        let warmingUp = total < Double(warmUpTrials * arms.count)
+        let cap = warmingUp ? max((slots + 1) / 2, (slots + available.count - 1) / available.count) : slots
         var given: [Int: Int] = [:]
         for _ in 0..<slots {
             var choice: Int?

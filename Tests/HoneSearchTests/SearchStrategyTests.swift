@@ -81,8 +81,22 @@ import Hone
         #expect(quota.values.reduce(0, +) == 16)
         #expect(quota[2, default: 0] >= 1, "a sketch never measured gets a trial: \(quota)")
         #expect(quota[0, default: 0] > quota[1, default: 0], "\(quota)")
-        #expect(quota[0, default: 0] <= 8, "at most half the batch from one sketch: \(quota)")
+        #expect(quota[0, default: 0] <= 8, "during the warm-up, at most half the batch from one sketch: \(quota)")
         // A sketch with nothing to offer gets nothing.
         #expect(bandit.allocate(16, available: [1]) == [1: 16])
+    }
+
+    @Test func afterTheWarmUpTheLeadingSketchTakesMostOfTheBatch() {
+        func entry(_ sketch: Int, _ seconds: Double) -> MeasuredCandidate {
+            MeasuredCandidate(schedule: .default, seconds: seconds, tooSlow: false, candidate: Candidate(sketch: sketch, decisions: []))
+        }
+        // 8 trials per sketch: the warm-up is over; sketch 1 is 4x slower, sketch 2 10x.
+        let history = (1...8).flatMap { i in [entry(0, 1e-3 * Double(i)), entry(1, 4e-3 * Double(i)), entry(2, 1e-2 * Double(i))] }
+        let quota = SketchBandit(sketchCount: 3, history: history).allocate(16, available: [0, 1, 2])
+        #expect(quota.values.reduce(0, +) == 16)
+        #expect(quota[0, default: 0] > 8, "the leader is no longer held to half the batch: \(quota)")
+        // One trial fewer and the warm-up still holds it there.
+        let warmingUp = SketchBandit(sketchCount: 3, history: Array(history.dropLast())).allocate(16, available: [0, 1, 2])
+        #expect(warmingUp[0, default: 0] == 8, "\(warmingUp)")
     }
 }
