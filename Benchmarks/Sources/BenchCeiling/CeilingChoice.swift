@@ -2,7 +2,7 @@
 // or raising one (`bench-ceiling`) times every candidate alternately and
 // keeps the fastest, but never replaces the kept ceiling with a schedule
 // that was not faster than it in the same sitting, nor on timings too
-// spread to tell the two apart.
+// spread to tell the two apart, unless it won every round against it.
 
 /// Where a candidate for a row's ceiling comes from.
 public enum CeilingSource: String, Codable, Sendable, CaseIterable {
@@ -64,11 +64,15 @@ public enum CeilingDecision: Equatable, Sendable {
 
 /// The ceiling after a sitting: the fastest timed candidate, unless the
 /// kept ceiling (the candidate whose sources include `.kept`) was as fast,
-/// or either's rounds were unsteady. `seconds[i]` is candidate i's median,
-/// nil when it could not be timed; `steady[i]` whether its round spread
-/// was within the limit (nil: all were). A first ceiling is written
-/// however spread its rounds: any ceiling says more than none.
-public func chooseCeiling(_ candidates: [CeilingCandidate], seconds: [Double?], steady: [Bool]? = nil) -> CeilingDecision {
+/// or either's rounds were unsteady and the candidate did not win every
+/// round against it (`winsEveryRound`). `seconds[i]` is candidate i's
+/// median, nil when it could not be timed; `steady[i]` whether its round
+/// spread was within the limit (nil: all were); `beatKeptEveryRound[i]`
+/// whether it was faster than the kept ceiling in every round (nil: none
+/// was). A first ceiling is written however spread its rounds: any
+/// ceiling says more than none.
+public func chooseCeiling(_ candidates: [CeilingCandidate], seconds: [Double?], steady: [Bool]? = nil,
+                          beatKeptEveryRound: [Bool]? = nil) -> CeilingDecision {
     precondition(candidates.count == seconds.count && (steady?.count ?? seconds.count) == seconds.count,
                  "chooseCeiling: one time and one steadiness per candidate")
     let timed = seconds.indices.compactMap { i in seconds[i].map { (i, $0) } }
@@ -77,8 +81,19 @@ public func chooseCeiling(_ candidates: [CeilingCandidate], seconds: [Double?], 
         return .write(candidate: fastest.0, seconds: fastest.1, replacing: nil)
     }
     if kept <= fastest.1 { return .keep(seconds: kept) }
-    if let steady, !(steady[keptIndex] && steady[fastest.0]) {
+    if let steady, !(steady[keptIndex] && steady[fastest.0]), !(beatKeptEveryRound?[fastest.0] ?? false) {
         return .keepUnsteady(seconds: kept, candidate: fastest.0, candidateSeconds: fastest.1)
     }
     return .write(candidate: fastest.0, seconds: fastest.1, replacing: kept)
+}
+
+/// Whether a candidate ran faster than another in every round that timed
+/// both, over at least `minimumRounds` of them. A round times every
+/// candidate in turn, so a busy neighbour slows the two alike within it:
+/// winning all of them is evidence however spread the rounds are (a sign
+/// test's p is 1/2^rounds: 0.002 for 9). `a[r]`, `b[r]`: round r's
+/// seconds, nil where it was not timed.
+public func winsEveryRound(_ a: [Double?], against b: [Double?], minimumRounds: Int = 5) -> Bool {
+    let paired = zip(a, b).compactMap { x, y in x.flatMap { x in y.map { (x, $0) } } }
+    return paired.count >= minimumRounds && paired.allSatisfy { $0.0 < $0.1 }
 }

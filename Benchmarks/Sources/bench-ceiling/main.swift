@@ -121,6 +121,13 @@ func longRun(_ row: SuiteRow, kernel: Kernel, paths: SuitePaths, options: Option
 }
 
 /// What ROW.command says made the ceiling, by where it came from.
+/// A contender's seconds per round (nil where its timing failed).
+func roundSeconds(_ name: String, _ timings: RowTimings) -> [Double?] {
+    var seconds = [Double?](repeating: nil, count: timings.roundCount)
+    for t in timings.rounds where t.contender == name { seconds[t.round] = t.seconds }
+    return seconds
+}
+
 func commandText(_ row: SuiteRow, winner: CeilingCandidate, paths: SuitePaths) -> String {
     var text = "# \(row.id) on \(HostTarget.host.cpu): \(winner.name), kept as the fastest candidate by (from the repository's root)\n"
     text += "# " + ([relative(CommandLine.arguments[0])] + CommandLine.arguments.dropFirst()).joined(separator: " ") + "\n"
@@ -181,14 +188,17 @@ do {
             }
 
             let steady = candidates.map { (timings.spreads[$0.name] ?? 0) <= spreadLimit }
-            switch chooseCeiling(candidates, seconds: seconds, steady: steady) {
+            let beatKept = candidates.first { $0.sources.contains(.kept) }.map { kept in
+                candidates.map { winsEveryRound(roundSeconds($0.name, timings), against: roundSeconds(kept.name, timings)) }
+            }
+            switch chooseCeiling(candidates, seconds: seconds, steady: steady, beatKeptEveryRound: beatKept) {
             case .nothingTimed:
                 say("[\(row.id)] no candidate could be timed; ceiling unchanged")
             case .keep(let s):
                 say(String(format: "[%@] kept: the ceiling (%.4g ms) is still the fastest", row.id, s * 1e3))
             case .keepUnsteady(let s, let index, let faster):
-                say(String(format: "[%@] kept: %@ timed %.4g ms against the ceiling's %.4g ms, but their rounds spread above %.0f%%; "
-                           + "run again on a quiet machine", row.id, candidates[index].name, faster * 1e3, s * 1e3, spreadLimit * 100))
+                say(String(format: "[%@] kept: %@ timed %.4g ms against the ceiling's %.4g ms, but their rounds spread above %.0f%% "
+                           + "and it did not win every round; run again on a quiet machine", row.id, candidates[index].name, faster * 1e3, s * 1e3, spreadLimit * 100))
             case .write(let index, let s, let replacing):
                 let winner = candidates[index]
                 try FileManager.default.createDirectory(at: paths.ceilings, withIntermediateDirectories: true)

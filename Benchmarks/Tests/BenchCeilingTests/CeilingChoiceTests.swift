@@ -35,6 +35,27 @@ private func candidates(_ sources: CeilingSource...) -> [CeilingCandidate] {
         == .write(candidate: 1, seconds: 1.5e-3, replacing: nil))
 }
 
+@Test func winningEveryRoundReplacesTheKeptCeilingOnUnsteadyRounds() {
+    let two = candidates(.kept, .hand)
+    #expect(chooseCeiling(two, seconds: [12e-3, 6e-3], steady: [false, false], beatKeptEveryRound: [false, true])
+        == .write(candidate: 1, seconds: 6e-3, replacing: 12e-3))
+    #expect(chooseCeiling(two, seconds: [12e-3, 6e-3], steady: [false, false], beatKeptEveryRound: [false, false])
+        == .keepUnsteady(seconds: 12e-3, candidate: 1, candidateSeconds: 6e-3))
+    // Spread rounds (up to 3x) where one is always the faster.
+    let kept: [Double?] = [12, 9, 20, 11, 14, 10, 30, 12, 9]
+    let hand: [Double?] = [6, 5, 7, 10, 6, 6, 8, 5, 8.9]
+    #expect(winsEveryRound(hand, against: kept))
+    #expect(!winsEveryRound(kept, against: hand))
+    // One lost round, too few rounds, or rounds timed for one side only: no.
+    var lost = hand
+    lost[3] = 11.5
+    #expect(!winsEveryRound(lost, against: kept))
+    #expect(!winsEveryRound(Array(hand.prefix(4)), against: Array(kept.prefix(4))))
+    #expect(!winsEveryRound([6, nil, nil, nil, nil, 6], against: [nil, 9, 9, 9, 9, 9]))
+    // Rounds where either failed are skipped, the rest still count.
+    #expect(winsEveryRound([6, nil, 6, 6, 6, 6], against: [9, 9, 9, 9, 9, 9]))
+}
+
 @Test func aKeptCeilingThatCannotBeTimedIsReplacedAndSaysSo() {
     // Its schedule no longer lowers, say, after the kernel changed.
     let decision = chooseCeiling(candidates(.kept, .hand), seconds: [nil, 4e-3])
