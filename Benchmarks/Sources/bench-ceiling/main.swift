@@ -120,7 +120,6 @@ func longRun(_ row: SuiteRow, kernel: Kernel, paths: SuitePaths, options: Option
     return try TuningSummary.load(path: paths.longRunRecords(row), kernel: kernel)?.trials ?? recorded
 }
 
-/// What ROW.command says made the ceiling, by where it came from.
 /// A contender's seconds per round (nil where its timing failed).
 func roundSeconds(_ name: String, _ timings: RowTimings) -> [Double?] {
     var seconds = [Double?](repeating: nil, count: timings.roundCount)
@@ -128,6 +127,7 @@ func roundSeconds(_ name: String, _ timings: RowTimings) -> [Double?] {
     return seconds
 }
 
+/// What ROW.command says made the ceiling, by where it came from.
 func commandText(_ row: SuiteRow, winner: CeilingCandidate, paths: SuitePaths) -> String {
     var text = "# \(row.id) on \(HostTarget.host.cpu): \(winner.name), kept as the fastest candidate by (from the repository's root)\n"
     text += "# " + ([relative(CommandLine.arguments[0])] + CommandLine.arguments.dropFirst()).joined(separator: " ") + "\n"
