@@ -31,6 +31,14 @@ public struct Kernel: Hashable, Sendable {
     public func stage(named name: String) -> Stage? { stages.first { $0.name == name } }
     /// The stages whose values read `tensor`, in stage order.
     public func readers(of tensor: String) -> [Stage] { stages.filter { tensorsRead(by: $0.value).contains(tensor) } }
+    /// Every tensor's readers (stage names, in stage order), in one walk of the stages.
+    public var readersByTensor: [String: [String]] {
+        var readers: [String: [String]] = [:]
+        for stage in stages {
+            for tensor in tensorsRead(by: stage.value) { readers[tensor, default: []].append(stage.name) }
+        }
+        return readers
+    }
 
     /// The kernel's buffer arguments in calling order: inputs, then the output.
     public var arguments: [TensorDecl] { inputs + [output] }

@@ -164,16 +164,14 @@ public struct ScheduledKernel: Hashable, Sendable {
     /// consumer's vectorized loop, whose body runs once for all lanes while
     /// each lane would need its own region of the stage.
     public func checkComputeLocations() throws(ScheduleError) {
-        var readers: [String: [String]] = [:]
-        for stage in kernel.stages {
-            for tensor in tensorsRead(by: stage.value) { readers[tensor, default: []].append(stage.name) }
-        }
+        var readers: [String: [String]]?  // built at the first stage computed at a loop (lowering runs this on every schedule)
         for stage in kernel.stages {
             guard case .at(let consumer, let loop) = states[stage.name]?.location, let consumerState = states[consumer] else { continue }
             guard let position = consumerState.position(of: loop) else {
                 throw ScheduleError(.computeLocationMissing, "compute_at: \(stage.name) is computed at loop \(loop) of \(consumer), which no longer exists")
             }
-            try checkReaders(of: stage.name, readers[stage.name] ?? [], computedAt: consumer, loop: loop)
+            if readers == nil { readers = kernel.readersByTensor }
+            try checkReaders(of: stage.name, readers![stage.name] ?? [], computedAt: consumer, loop: loop)
             if let vectorized = consumerState.loops[...position].first(where: { $0.kind == .vectorized }) {
                 let place = vectorized.name == loop ? "at \(consumer)'s vectorized loop \(loop)" : "at loop \(loop) of \(consumer), inside its vectorized loop \(vectorized.name)"
                 throw ScheduleError(.insideVectorizedLoop, "compute_at: \(stage.name) is computed \(place); each vector lane would need its own \(stage.name) "

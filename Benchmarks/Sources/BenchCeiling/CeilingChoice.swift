@@ -67,12 +67,11 @@ public enum CeilingDecision: Equatable, Sendable {
 /// or either's rounds were unsteady and the candidate did not win every
 /// round against it (`winsEveryRound`). `seconds[i]` is candidate i's
 /// median, nil when it could not be timed; `steady[i]` whether its round
-/// spread was within the limit (nil: all were); `beatKeptEveryRound[i]`
-/// whether it was faster than the kept ceiling in every round (nil: none
-/// was). A first ceiling is written however spread its rounds: any
-/// ceiling says more than none.
+/// spread was within the limit (nil: all were); `roundSeconds[i]` its time
+/// in each round (nil: rounds unknown). A first ceiling is written however
+/// spread its rounds: any ceiling says more than none.
 public func chooseCeiling(_ candidates: [CeilingCandidate], seconds: [Double?], steady: [Bool]? = nil,
-                          beatKeptEveryRound: [Bool]? = nil) -> CeilingDecision {
+                          roundSeconds: [[Double?]]? = nil) -> CeilingDecision {
     precondition(candidates.count == seconds.count && (steady?.count ?? seconds.count) == seconds.count,
                  "chooseCeiling: one time and one steadiness per candidate")
     let timed = seconds.indices.compactMap { i in seconds[i].map { (i, $0) } }
@@ -81,7 +80,8 @@ public func chooseCeiling(_ candidates: [CeilingCandidate], seconds: [Double?], 
         return .write(candidate: fastest.0, seconds: fastest.1, replacing: nil)
     }
     if kept <= fastest.1 { return .keep(seconds: kept) }
-    if let steady, !(steady[keptIndex] && steady[fastest.0]), !(beatKeptEveryRound?[fastest.0] ?? false) {
+    let wonEveryRound = roundSeconds.map { winsEveryRound($0[fastest.0], against: $0[keptIndex]) } ?? false
+    if let steady, !(steady[keptIndex] && steady[fastest.0]), !wonEveryRound {
         return .keepUnsteady(seconds: kept, candidate: fastest.0, candidateSeconds: fastest.1)
     }
     return .write(candidate: fastest.0, seconds: fastest.1, replacing: kept)

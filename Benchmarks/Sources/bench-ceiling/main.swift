@@ -188,10 +188,8 @@ do {
             }
 
             let steady = candidates.map { (timings.spreads[$0.name] ?? 0) <= spreadLimit }
-            let beatKept = candidates.first { $0.sources.contains(.kept) }.map { kept in
-                candidates.map { winsEveryRound(roundSeconds($0.name, timings), against: roundSeconds(kept.name, timings)) }
-            }
-            switch chooseCeiling(candidates, seconds: seconds, steady: steady, beatKeptEveryRound: beatKept) {
+            let rounds = candidates.map { roundSeconds($0.name, timings) }
+            switch chooseCeiling(candidates, seconds: seconds, steady: steady, roundSeconds: rounds) {
             case .nothingTimed:
                 say("[\(row.id)] no candidate could be timed; ceiling unchanged")
             case .keep(let s):

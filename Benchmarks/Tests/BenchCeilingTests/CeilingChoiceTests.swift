@@ -36,14 +36,16 @@ private func candidates(_ sources: CeilingSource...) -> [CeilingCandidate] {
 }
 
 @Test func winningEveryRoundReplacesTheKeptCeilingOnUnsteadyRounds() {
-    let two = candidates(.kept, .hand)
-    #expect(chooseCeiling(two, seconds: [12e-3, 6e-3], steady: [false, false], beatKeptEveryRound: [false, true])
-        == .write(candidate: 1, seconds: 6e-3, replacing: 12e-3))
-    #expect(chooseCeiling(two, seconds: [12e-3, 6e-3], steady: [false, false], beatKeptEveryRound: [false, false])
-        == .keepUnsteady(seconds: 12e-3, candidate: 1, candidateSeconds: 6e-3))
     // Spread rounds (up to 3x) where one is always the faster.
     let kept: [Double?] = [12, 9, 20, 11, 14, 10, 30, 12, 9]
     let hand: [Double?] = [6, 5, 7, 10, 6, 6, 8, 5, 8.9]
+    let two = candidates(.kept, .hand)
+    #expect(chooseCeiling(two, seconds: [12e-3, 6e-3], steady: [false, false], roundSeconds: [kept, hand])
+        == .write(candidate: 1, seconds: 6e-3, replacing: 12e-3))
+    var onceSlower = hand
+    onceSlower[6] = 31
+    #expect(chooseCeiling(two, seconds: [12e-3, 6e-3], steady: [false, false], roundSeconds: [kept, onceSlower])
+        == .keepUnsteady(seconds: 12e-3, candidate: 1, candidateSeconds: 6e-3))
     #expect(winsEveryRound(hand, against: kept))
     #expect(!winsEveryRound(kept, against: hand))
     // One lost round, too few rounds, or rounds timed for one side only: no.
