@@ -17,14 +17,12 @@ public struct HostTarget: Sendable, Hashable, Codable {
                           features: takeString(LLVMGetHostCPUFeatures()))
     }()
 
+    /// The vector registers LLVM may use on this target.
+    public var registers: RegisterFile { RegisterFile(cpuFeatures: features) }
+
     /// 32-bit lanes of the widest vector registers LLVM may use (16 with
     /// AVX-512, 8 with AVX or AVX2, 4 otherwise): what a search sizes vector tiles by.
-    public var float32Lanes: Int {
-        let enabled = Set(features.split(separator: ",").filter { $0.hasPrefix("+") }.map { $0.dropFirst() })
-        if enabled.contains("avx512f") { return 16 }
-        if enabled.contains("avx") || enabled.contains("avx2") { return 8 }
-        return 4
-    }
+    public var float32Lanes: Int { registers.vectorBytes / 4 }
 
     /// A target machine for this target: position-independent code at the pipeline's machine-code level.
     func makeTargetMachine(_ pipeline: CompilePipeline = .o3) throws -> LLVMTargetMachineRef {

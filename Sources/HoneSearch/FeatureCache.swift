@@ -1,4 +1,5 @@
 import Foundation
+import HoneCodegen
 import HoneCostModel
 import HoneIR
 import HoneSchedule
@@ -11,6 +12,8 @@ import HoneSchedule
 final class FeatureCache {
     let kernel: Kernel
     let maxCodeSize: Int
+    let registers: RegisterFile
+    let threads: Int
     private var rows: [Schedule: ProgramFeatures] = [:]
     private var rejected: [Schedule: Rejection] = [:]
     /// Schedules rejected so far, by reason (each once, until the cache starts over).
@@ -18,9 +21,12 @@ final class FeatureCache {
     /// Entries kept before the cache starts over.
     var limit = 50_000
 
-    init(kernel: Kernel, maxCodeSize: Int) {
+    /// `registers` and `threads`: the machine's the candidates run on (the host's registers by default).
+    init(kernel: Kernel, maxCodeSize: Int, threads: Int, registers: RegisterFile = HostTarget.host.registers) {
         self.kernel = kernel
         self.maxCodeSize = maxCodeSize
+        self.threads = threads
+        self.registers = registers
     }
 
     /// Why a schedule has no features, if it has been tried and has none.
@@ -51,12 +57,12 @@ final class FeatureCache {
     }
 
     private func extract(_ schedules: [Schedule]) -> [Result<ProgramFeatures, Rejection>] {
-        let kernel = self.kernel, maxCodeSize = self.maxCodeSize
+        let kernel = self.kernel, maxCodeSize = self.maxCodeSize, registers = self.registers, candidateThreads = self.threads
         let results = ResultSlots<Result<ProgramFeatures, Rejection>>(count: schedules.count)
         let threads = min(schedules.count, ParallelRunner.coreCount)
         // Lowering and feature extraction recurse once per loop and expression level: deep nests need large stacks.
         ParallelRunner(threads: threads, largeStacks: true).run(tasks: threads) { thread in
-            var extractor = FeatureExtractor()
+            var extractor = FeatureExtractor(registers: registers, threads: candidateThreads)
             for i in stride(from: thread, to: schedules.count, by: threads) {
                 do throws(ScheduleError) {
                     let nest = try lower(kernel, schedule: schedules[i])

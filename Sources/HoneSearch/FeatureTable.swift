@@ -1,3 +1,4 @@
+import HoneCodegen
 import HoneCostModel
 import HoneIR
 import HoneMeasure
@@ -33,12 +34,14 @@ public struct FeatureTable {
             best[r.target] = min(best[r.target] ?? .infinity, r.seconds!)
         }
         groupCount = groups.count
-        var extractor = FeatureExtractor()
+        // The host's registers: records carry only a hash of their target's CPU features.
+        var extractor = FeatureExtractor(registers: HostTarget.host.registers, threads: 1)
         for r in measured {
             guard let schedule = try? r.schedule(), let nest = try? lower(kernel, schedule: schedule) else {
                 unlowerable.append(r)
                 continue
             }
+            extractor.threads = r.target.threads
             programs.append(Program(record: r, group: groups[r.target]!, relativeThroughput: best[r.target]! / r.seconds!,
                                     rows: extractor.extract(nest)))
         }

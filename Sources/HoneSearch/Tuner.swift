@@ -69,7 +69,7 @@ public final class Tuner {
             policy.pipeline = options.searchPipeline
             return policy
         }()
-        features = FeatureCache(kernel: space.kernel, maxCodeSize: options.maxCodeSize)
+        features = FeatureCache(kernel: space.kernel, maxCodeSize: options.maxCodeSize, threads: target.threads)
         rng = SplitMix64(seed: options.seed)
         proposer = options.strategy.makeProposer()
     }

@@ -237,7 +237,7 @@ private let gemmNest: LoopNest = {
 }
 
 @Test func extractorReusesScratchWithoutLeakingState() throws {
-    var extractor = FeatureExtractor()
+    var extractor = FeatureExtractor(registers: .avx2, threads: 2)
     let kernel = try Kernel.load(path: featureKernelPath("conv2d"), overrides: ["C": 4, "H": 8, "W": 8, "F": 4])
     let conv = try lower(kernel, schedule: Schedule([.split(stage: "Y", loop: "x", factors: [3]),
                                                      .computeAt(stage: "padded", consumer: "Y", loop: "x.0")]))
@@ -282,7 +282,7 @@ private func storeCount(_ s: Stmt) -> Int {
 @Test func everyKernelGivesFiniteRowsOfTheSchemaWidth() throws {
     let files = ((try? FileManager.default.contentsOfDirectory(atPath: featureKernelsDirectory)) ?? []).filter { $0.hasSuffix(".hone") }.sorted()
     #expect(files.count >= 5)
-    var extractor = FeatureExtractor()
+    var extractor = FeatureExtractor(registers: .avx2, threads: 2)
     for file in files {
         let kernel = try smallKernel(featureKernelsDirectory + "/" + file)
         var schedules = [Schedule.default]
@@ -385,7 +385,7 @@ private func storeCount(_ s: Stmt) -> Int {
     var body = Stmt.store("Y", [.index(0)], add(load("Y", .index(0)), .float(1, .f32)))
     for d in (0..<20).reversed() { body = .loop(Loop("l\(d)", extent: c(2), body: body)) }
     let deep = LoopNest(name: "deep", arguments: [Buffer(name: "Y", type: .f32, shape: [1])], body: body)
-    var extractor = FeatureExtractor()
+    var extractor = FeatureExtractor(registers: .avx2, threads: 2)
     let shallowBefore = extractor.extract(gemmNest)
     let rows = extractor.extract(deep)
     try #require(rows.count == 1)
@@ -404,7 +404,7 @@ private func storeCount(_ s: Stmt) -> Int {
     // or padded work, never less. Every `if` is counted exactly.
     let kernel = try Kernel.load(path: featureKernelPath("gemm"), overrides: ["M": 10, "N": 12, "K": 14])
     var generator = RandomScheduleGenerator(kernel: kernel, seed: 5)
-    var extractor = FeatureExtractor()
+    var extractor = FeatureExtractor(registers: .avx2, threads: 2)
     var checked = 0, off: [String] = []
     for _ in 0..<200 {
         let schedule = generator.next()
@@ -451,4 +451,75 @@ private func storeCount(_ s: Stmt) -> Int {
             #expect(abs(value(row, "outer_prod") - Double(n)) <= 1e-3 * Double(n), "\(steps)\n\(nest)")
         }
     }
+}
+
+@Test func registerTileColumnsCountTheAccumulatorsAgainstTheRegisterFile() throws {
+    let kernel = try Kernel.load(path: featureKernelPath("gemm"), overrides: ["M": 64, "N": 64, "K": 64])
+    /// The multiply-add store of gemm tiled i by `rows`, j by `lanes`, with k
+    /// between the tiles and the tile inside it: `rows` unrolled, `lanes` vectorized.
+    func tile(rows: Int, lanes: Int, registers: RegisterFile) throws -> [Float] {
+        let steps: [Step] = [.split(stage: "C", loop: "i", factors: [rows]), .split(stage: "C", loop: "j", factors: [lanes]),
+                             .reorder(stage: "C", order: ["i.0", "j.0", "k", "i.1", "j.1"]),
+                             .unroll(stage: "C", loop: "i.1"), .vectorize(stage: "C", loop: "j.1")]
+        let rows = extractFeatures(try lower(kernel, schedule: Schedule(steps)), registers: registers)
+        return try #require(rows.max { value($0, "float_mad") < value($1, "float_mad") })
+    }
+    // 4 rows of 16 floats: 8 of AVX2's 16 registers, reused by each of the 64 steps of k.
+    let fits = try tile(rows: 4, lanes: 16, registers: .avx2)
+    expectValue(fits, "reg.vector_registers", 2)
+    expectValue(fits, "reg.accumulators", 8.0 / 16)
+    expectValue(fits, "reg.accumulator_reuse", 64)
+    // A: 4 broadcast scalars (the vector loop does not move it); B: one 16-float vector, 2 registers.
+    expectValue(fits, "reg.operands", 6.0 / 16)
+    // 8 rows of 64 floats: 64 AVX2 registers, four times the file.
+    let spills = try tile(rows: 8, lanes: 64, registers: .avx2)
+    expectValue(spills, "reg.accumulators", 4)
+    // The same tile against AVX-512's 32 registers of 64 bytes.
+    let wide = try tile(rows: 8, lanes: 64, registers: RegisterFile(vectorBytes: 64, count: 32))
+    expectValue(wide, "reg.vector_registers", 4)
+    expectValue(wide, "reg.accumulators", 1)
+    // A small serial loop around the vector is unrolled by LLVM: 8 rows of 8 floats are 8 accumulators, kept across k.
+    func serialTile(rows: Int, lanes: Int) throws -> [Float] {
+        let steps: [Step] = [.split(stage: "C", loop: "i", factors: [rows]), .split(stage: "C", loop: "j", factors: [lanes]),
+                             .reorder(stage: "C", order: ["i.0", "j.0", "k", "i.1", "j.1"]), .vectorize(stage: "C", loop: "j.1")]
+        let rows = extractFeatures(try lower(kernel, schedule: Schedule(steps)))
+        return try #require(rows.max { value($0, "float_mad") < value($1, "float_mad") })
+    }
+    let serial = try serialTile(rows: 8, lanes: 8)
+    expectValue(serial, "reg.accumulators", 8.0 / 16)
+    expectValue(serial, "reg.accumulator_reuse", 64)
+    // 16 rows of 64 floats are 128 copies of the store, more than LLVM unrolls: one row of 8 registers, stored every step.
+    let rolled = try serialTile(rows: 16, lanes: 64)
+    expectValue(rolled, "reg.accumulators", 8.0 / 16)
+    expectValue(rolled, "reg.accumulator_reuse", 1)
+    // The plain nest: k (64 scalar copies) is unrolled, one accumulator updated 64 times.
+    let plain = try #require(extractFeatures(try lower(kernel, schedule: Schedule([]))).max {
+        value($0, "float_mad") < value($1, "float_mad")
+    })
+    expectValue(plain, "reg.vector_registers", 0)
+    expectValue(plain, "reg.accumulators", 1.0 / 16)
+    expectValue(plain, "reg.accumulator_reuse", 64)
+}
+
+@Test func registerFilesFollowTheCPUFeatures() {
+    #expect(RegisterFile(cpuFeatures: "+avx,+avx2,+fma,-avx512f") == .avx2)
+    #expect(RegisterFile(cpuFeatures: "+avx2,+avx512f,+avx512bw") == RegisterFile(vectorBytes: 64, count: 32))
+    #expect(RegisterFile(cpuFeatures: "+neon,+fp-armv8") == RegisterFile(vectorBytes: 16, count: 32))
+    #expect(RegisterFile(cpuFeatures: "+sse4.2,-avx,-avx2") == RegisterFile(vectorBytes: 16, count: 16))
+}
+
+@Test func parallelImbalanceIsTheTimeOnTheThreadsOverTheIdeal() throws {
+    let kernel = try Kernel.load(path: featureKernelPath("gemm"), overrides: ["M": 64, "N": 64, "K": 64])
+    func imbalance(parallelTasks: Int?, threads: Int) throws -> Double {
+        var steps: [Step] = []
+        if let tasks = parallelTasks {
+            steps = [.split(stage: "C", loop: "i", factors: [64 / tasks]), .parallel(stage: "C", loop: "i.0")]
+        }
+        let rows = extractFeatures(try lower(kernel, schedule: Schedule(steps)), threads: threads)
+        return value(try #require(rows.max { value($0, "float_mad") < value($1, "float_mad") }), "par.imbalance")
+    }
+    #expect(abs(try imbalance(parallelTasks: 8, threads: 2) - 1) < 1e-3)
+    #expect(abs(try imbalance(parallelTasks: 8, threads: 3) - 9.0 / 8) < 1e-3, "blocks of 3, 3 and 2 tasks")
+    #expect(abs(try imbalance(parallelTasks: 2, threads: 4) - 2) < 1e-3, "two tasks leave two of four threads idle")
+    #expect(abs(try imbalance(parallelTasks: nil, threads: 2) - 2) < 1e-3, "serial code runs on one thread")
 }

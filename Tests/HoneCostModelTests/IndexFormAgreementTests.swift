@@ -13,7 +13,7 @@ import HoneTestSupport
     func affineIndicesHaveTheSameFormInTheFeatures(name: String) throws {
         let kernel = try ShippedKernels.small(name, variant: 1)
         var generator = RandomScheduleGenerator(kernel: kernel, seed: name.utf8.reduce(UInt64(0x1F0E)) { $0 &* 31 &+ UInt64($1) })
-        var extractor = FeatureExtractor()
+        var extractor = FeatureExtractor(registers: .avx2, threads: 2)
         var checked = 0
         for _ in 0..<12 {
             guard let nest = try? lower(kernel, schedule: generator.next()) else { continue }
@@ -24,7 +24,7 @@ import HoneTestSupport
                 guard affine.terms.allSatisfy({ if case .variable(let v, _) = $0.atom { levels[v] != nil } else { false } }) else { return }
                 extractor.reset()
                 for (level, loop) in loops.enumerated() {
-                    extractor.loops.append(EnclosingLoop(extent: Double(loop.extent), kind: .serial, id: Int32(level),
+                    extractor.loops.append(EnclosingLoop(extent: Double(loop.extent), hasConstantExtent: true, kind: .serial, id: Int32(level),
                                                          start: .constant(Double(loop.start)), trip: 1))
                     extractor.scope.append(ScopeEntry(name: loop.variable, binding: .loop(level: level)))
                 }

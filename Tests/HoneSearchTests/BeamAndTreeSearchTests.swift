@@ -105,7 +105,7 @@ import HoneTestSupport
         options.beamWidth = 4
         options.population = 16
         for proposer in [BeamProposals(), TreeSearchProposals()] as [ProposalStrategy] {
-            let features = FeatureCache(kernel: space.kernel, maxCodeSize: options.maxCodeSize)
+            let features = FeatureCache(kernel: space.kernel, maxCodeSize: options.maxCodeSize, threads: 2)
             let context = ProposalContext(space: space, history: [], measured: [], model: IndifferentModel(), features: features,
                                           options: options, log: { _ in })
             var rng = SplitMix64(seed: 1)
@@ -131,7 +131,7 @@ import HoneTestSupport
         var options = TuningOptions(trials: 16)
         options.population = 32
         return ProposalContext(space: space, history: history, measured: Set(history.map(\.schedule)), model: IndifferentModel(),
-                               features: FeatureCache(kernel: space.kernel, maxCodeSize: 2048), options: options, log: { _ in })
+                               features: FeatureCache(kernel: space.kernel, maxCodeSize: 2048, threads: 2), options: options, log: { _ in })
     }
 
     @Test func aPlantedMeasurementChangesTheNextSelection() throws {

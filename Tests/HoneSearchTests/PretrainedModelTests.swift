@@ -15,7 +15,7 @@ import HoneTestSupport
             var rng = SplitMix64(seed: 7)
             var covered = Set<Int>()
             var programs: [ProgramFeatures] = []
-            var extractor = FeatureExtractor()
+            var extractor = FeatureExtractor(registers: HostTarget.host.registers, threads: 2)
             for _ in 0..<200 where covered.count < space.sketches.count {
                 let candidate = space.sample(&rng)
                 guard !covered.contains(candidate.sketch),

@@ -7,7 +7,7 @@ import HoneTestSupport
 @Suite struct RejectionCountTests {
     @Test func aScheduleThatDoesNotLowerIsCountedOnce() throws {
         let gemm = try ShippedKernels.load("gemm", ["M": 8, "N": 8, "K": 8])
-        let cache = FeatureCache(kernel: gemm, maxCodeSize: 1 << 20)
+        let cache = FeatureCache(kernel: gemm, maxCodeSize: 1 << 20, threads: 2)
         let broken = Schedule([.split(stage: "C", loop: "no_such_loop", factors: [2])])
         let rows = cache.features([broken, .default, broken])
         #expect(rows[0] == nil && rows[2] == nil)
@@ -21,7 +21,7 @@ import HoneTestSupport
 
     @Test func aScheduleOverTheCodeSizeBudgetIsCounted() throws {
         let gemm = try ShippedKernels.load("gemm", ["M": 8, "N": 8, "K": 8])
-        let cache = FeatureCache(kernel: gemm, maxCodeSize: 1)
+        let cache = FeatureCache(kernel: gemm, maxCodeSize: 1, threads: 2)
         #expect(cache.features([.default]) == [nil])
         #expect(cache.rejections[.overCodeSizeBudget] == 1)
         #expect(RejectionCounts().description == "none")

@@ -187,7 +187,7 @@ func benchSearchCandidates(count: Int, kernels: [String]) -> Int32 {
     let (loaded, failures) = loadKernels(kernels)
     for (file, kernel) in loaded {
         let schedules = searchCandidates(kernel, count: count)
-        var extractor = FeatureExtractor()
+        var extractor = FeatureExtractor(registers: HostTarget.host.registers, threads: 2)
         var rows: [Float] = []
         var lowered = 0
         func pass() {
@@ -223,7 +223,7 @@ func digestSearchCandidates(count: Int, kernels: [String]) -> Int32 {
     let budget = TuningOptions(trials: 0).maxCodeSize
     let (loaded, failures) = loadKernels(kernels)
     for (file, kernel) in loaded {
-        var extractor = FeatureExtractor()
+        var extractor = FeatureExtractor(registers: HostTarget.host.registers, threads: 2)
         for (i, schedule) in searchCandidates(kernel, count: count).enumerated() {
             guard let nest = try? lower(kernel, schedule: schedule) else {
                 print("\(file) \(i): does not lower")
@@ -280,7 +280,7 @@ for (file, schedules) in [("gemm", gemmSchedules()), ("conv2d", conv2dSchedules(
             }
         }
     }
-    var extractor = FeatureExtractor()
+    var extractor = FeatureExtractor(registers: HostTarget.host.registers, threads: 2)
     var rows: [Float] = []
     var rowCount = 0
     for nest in nests { rowCount += extractor.extract(nest, appendingTo: &rows) }

@@ -11,10 +11,14 @@ import Hone
 //   ranking the held-out kernel's candidates (what a shipped pretrained
 //   model must do).
 // Usage: bench-model --data DIR [--suite suite.tsv] [--variants a,b] [--csv DIR] [--save FILE] [--exclude ROW,...]
+//                    [--without PREFIX,...] [--per-kernel]
 //   DIR holds ROW.jsonl records files named by suite row id. --save trains
 //   the first variant on every kernel and writes the model file (what
 //   make pretrained-model ships) instead of evaluating; --exclude leaves
-//   rows out of the data (a model for judging the search on them).
+//   rows out of the data (a model for judging the search on them);
+//   --without sets the feature columns whose names start with a prefix to 0
+//   (an ablation: what the model ranks like without them, e.g. "reg.");
+//   --per-kernel adds each kernel's Spearman at every N (own, prior, blend).
 
 struct Arguments {
     var data = "results/model-data"
@@ -23,11 +27,17 @@ struct Arguments {
     var csv: String?
     var save: String?
     var exclude: Set<String> = []
+    var without: [String] = []
+    var perKernel = false
 
     init() throws {
         var list = Array(CommandLine.arguments.dropFirst())
         while !list.isEmpty {
             let flag = list.removeFirst()
+            if flag == "--per-kernel" {
+                perKernel = true
+                continue
+            }
             guard !list.isEmpty else { throw HoneError("\(flag) needs a value") }
             let value = list.removeFirst()
             switch flag {
@@ -37,6 +47,7 @@ struct Arguments {
             case "--csv": csv = value
             case "--save": save = value
             case "--exclude": exclude = Set(value.split(separator: ",").map(String.init))
+            case "--without": without = value.split(separator: ",").map(String.init)
             default: throw HoneError("unknown argument '\(flag)'; see the comment at the top of bench-model/main.swift")
             }
         }
@@ -64,11 +75,15 @@ func loadData(_ arguments: Arguments) throws -> [KernelData] {
         let records = try RecordsLog.load(path: "\(arguments.data)/\(file)").records.filter {
             $0.kernel.key == key && $0.origin != .final && $0.origin != .default
         }
-        var extractor = FeatureExtractor()
+        var extractor = FeatureExtractor(registers: HostTarget.host.registers, threads: 1)
+        let dropped = FeatureSchema.names.indices.filter { i in arguments.without.contains { FeatureSchema.names[i].hasPrefix($0) } }
         var data = KernelData(row: id, programs: [], seconds: [])
         for r in records where r.seconds != nil || r.error?.kind == .runTimeout {
             guard let schedule = try? r.schedule(), let nest = try? lower(kernel, schedule: schedule) else { continue }
-            data.programs.append(extractor.extract(nest))
+            extractor.threads = r.target.threads
+            var rows = extractor.extract(nest)
+            for r in rows.indices { for c in dropped { rows[r][c] = 0 } }
+            data.programs.append(rows)
             data.seconds.append(r.seconds)
         }
         if data.programs.count >= 32 { result.append(data) }
@@ -134,6 +149,7 @@ func run() throws {
             try TreeCostModel.pretrain(kernels.indices.filter { $0 != i }.map { (kernels[$0].programs, relativeThroughput(kernels[$0].seconds)) },
                                        parameters: variant.make(1).parameters)
         }
+        var kernelLines: [String] = []
         for n in sizes {
             var own = Quality(), prior = Quality(), blend = Quality()
             for (i, k) in kernels.enumerated() where k.programs.count >= n + 32 {
@@ -145,8 +161,19 @@ func run() throws {
                 own.add(predicted: ownScores, seconds: seconds)
                 prior.add(predicted: priorScores, seconds: seconds)
                 blend.add(predicted: zip(ownScores, priorScores).map { $0 + $1 }, seconds: seconds)
+                if arguments.perKernel {
+                    let m = seconds.map { $0.map { 1 / $0 } ?? 0 }
+                    let spearman = [ownScores, priorScores, zip(ownScores, priorScores).map { $0 + $1 }].map { scores in
+                        spearmanCorrelation(scores.map(Double.init), m).map { String(format: "%.2f", $0) } ?? "-"
+                    }
+                    kernelLines.append("| \(variant.name) | \(k.row) | \(n) | " + spearman.joined(separator: " | ") + " |")
+                }
             }
             print("| \(variant.name) | \(n) | \(own.summary) | \(prior.summary) | \(blend.summary) |")
+        }
+        if !kernelLines.isEmpty {
+            print("\n| variant | kernel | N | own: Spearman | prior | blend |\n|---|---|---|---|---|---|")
+            print(kernelLines.joined(separator: "\n") + "\n")
         }
         fflush(nil)
     }

@@ -2,8 +2,10 @@ import HoneIR
 
 /// The feature rows of a lowered loop nest: one row per store statement, in
 /// program order, `FeatureSchema.count` columns each (see `FeatureSchema`).
-public func extractFeatures(_ nest: LoopNest) -> [[Float]] {
-    var extractor = FeatureExtractor()
+/// `registers` and `threads`: the machine's (the search passes the host's
+/// registers, `HostTarget.registers`, and its own thread count).
+public func extractFeatures(_ nest: LoopNest, registers: RegisterFile = .avx2, threads: Int = 2) -> [[Float]] {
+    var extractor = FeatureExtractor(registers: registers, threads: threads)
     return extractor.extract(nest)
 }
 
@@ -18,9 +20,10 @@ public func extractFeatures(_ nest: LoopNest) -> [[Float]] {
 /// turns every index into an affine form over the enclosing loops
 /// (`IndexForms.swift`) and, per buffer, measures the region touched at
 /// each loop level (`StoreAccesses.swift`), writing all columns but the
-/// buffer slots (`StoreFeatures.swift`). The second pass, which needs every
-/// store's regions, adds the reuse features and fills the top-5 buffer
-/// slots (`BufferFeatures.swift`).
+/// buffer slots (`StoreFeatures.swift`; the register tile,
+/// `RegisterTile.swift`). The second pass, which needs every store's
+/// regions, adds the reuse features and fills the top-5 buffer slots
+/// (`BufferFeatures.swift`).
 ///
 /// Its state is a few arrays of small records, each documented where it is
 /// declared. Names are resolved by scanning short stacks (loop variables,
@@ -29,7 +32,15 @@ public func extractFeatures(_ nest: LoopNest) -> [[Float]] {
 /// Cost: O(nodes × loop depth) per store; about 10–30 µs per gemm- or
 /// conv2d-sized program (`make bench`, bench-features).
 public struct FeatureExtractor: Sendable {
-    public init() {}
+    /// The vector registers the register tile columns compare tiles with.
+    public let registers: RegisterFile
+    /// The threads parallel loops run on (`par.imbalance`).
+    public var threads: Int
+
+    public init(registers: RegisterFile, threads: Int) {
+        self.registers = registers
+        self.threads = max(threads, 1)
+    }
 
     /// One array per store statement.
     public mutating func extract(_ nest: LoopNest) -> [[Float]] {
@@ -224,8 +235,10 @@ public struct FeatureExtractor: Sendable {
         }
         let savedTop = forms.top
         var extent: Double
+        var constant = false
         if case .int(let e, _) = loop.extent {
             extent = Double(e)
+            constant = true
         } else {
             let f = linearize(loop.extent)
             extent = largestValue(f)
@@ -239,7 +252,8 @@ public struct FeatureExtractor: Sendable {
             start = .form(linearize(loop.min))  // kept until the loop ends
         }
         let trip = (level == 0 ? 1 : loops[level - 1].trip) * extent
-        loops.append(EnclosingLoop(extent: extent, kind: loop.kind, id: Int32(nestLoops.count), start: start, trip: trip))
+        loops.append(EnclosingLoop(extent: extent, hasConstantExtent: constant, kind: loop.kind, id: Int32(nestLoops.count),
+                                   start: start, trip: trip))
         nestLoops.append(NestLoop(extent: extent, bytes: 0, bytesPerIteration: 0))
         scope.append(ScopeEntry(name: loop.variable, binding: .loop(level: level)))
 

@@ -15,9 +15,12 @@ import Foundation
 /// bounds tests of compute_at regions; a test it cannot count (one reading
 /// memory, or past the enumeration limit) counts as holding half the time.
 /// A program's predicted score is the sum over its rows, each row's
-/// prediction weighted by its `partition_share` (the last column): the
+/// prediction weighted by its `partition_share` (column 160): the
 /// copies of one store that tile partitions make count as that store once,
 /// so a program does not score higher for having more copies.
+/// The machine columns (161–165) are the only ones that depend on the
+/// machine: they compare a register tile with its `RegisterFile` and a
+/// parallel loop with its thread count.
 ///
 /// Estimates, as in Ansor: touched regions are boxes (per dimension, the
 /// index range over the loops, unioned over a store's accesses to the
@@ -38,6 +41,12 @@ import Foundation
 ///   with the number of partition copies of its stores: on conv2d the
 ///   search's predictions followed the row count (Spearman 0.69) and its
 ///   proposals drifted to heavily partitioned, slow programs.
+/// - 5: the register tile and parallel imbalance (columns 161–165). Without
+///   them the model could not tell a 4x16 accumulator tile (8 AVX2
+///   registers) from a 7x64 one (56, spilled on every step): on conv2d a
+///   search sat for 200 trials on tiles of 32-64 lanes at 2.5x the time of
+///   the 16-lane ones. Nor could a model trained on one thread count judge
+///   parallel extents on another.
 ///
 /// | columns | name | meaning |
 /// |---|---|---|
@@ -84,9 +93,16 @@ import Foundation
 /// | 156–159 | `store_mem.{argument, heap, stack, register}` | 1-hot: where the written buffer lives (a function argument or an allocation's `MemoryKind`) |
 /// | **Share** (1) | | |
 /// | 160 | `partition_share` | not scaled: the share of its store's executions this copy runs, the product over the enclosing tile partitions (`IfFacts.Kind.partition`) of the fraction that takes this copy's branch (1 outside partitions; a partition without an `else` copy does not divide). The copies of a store sum to 1; the model weights the row's prediction by it |
+/// | **Register tile** (4) | | the micro-kernel is the innermost run of loops around the store that become one straight-line block: unrolled and vectorized loops, and serial loops of constant extent while the store's copies stay within what LLVM's O3 unrolls fully (64 vector instructions); register counts are of the machine's vector registers (`RegisterFile`) |
+/// | 161 | `reg.vector_registers` | registers one vector of the innermost vectorized loop spans: its lanes × element bytes ÷ register bytes, rounded up (0 without one) |
+/// | 162 | `reg.accumulators` | registers the written buffer's distinct elements in the micro-kernel take (for each micro-kernel loop that moves the written address, its extent; a vectorized one counts the registers it spans), ÷ the register count: above 1 the tile spills |
+/// | 163 | `reg.operands` | the same count summed over the loads (a load the vectorized loop does not move is a broadcast: one register), ÷ the register count |
+/// | 164 | `reg.accumulator_reuse` | updates of each accumulator between its load and its store: the product of the extents of the micro-kernel's loops that do not move the written address (but a vectorized one) and of the serial loops just outside it that do not either |
+/// | **Threads** (1) | | |
+/// | 165 | `par.imbalance` | the store's time on the machine's threads over its ideal (work ÷ threads): for the outermost parallel loop around it, of extent E, on T threads each taking a block of ⌈E/T⌉ iterations, ⌈E/T⌉·T/E; T without a parallel loop (nested parallel loops run on one thread) |
 public enum FeatureSchema {
     /// The layout version; stored with training data and models.
-    public static let version = 4
+    public static let version = 5
 
     /// Buffers described per row (the top ones by lines, then bytes).
     public static let bufferSlots = 5
@@ -107,7 +123,9 @@ public enum FeatureSchema {
     static let storeMemoryOffset = outerOffset + 3  // 156
     /// The `partition_share` column, which a program's score weights its row by.
     public static let partitionShareColumn = storeMemoryOffset + 4  // 160
-    static let total = partitionShareColumn + 1  // 161
+    static let registerTileOffset = partitionShareColumn + 1  // 161
+    static let parallelImbalanceColumn = registerTileOffset + 4  // 165
+    static let total = parallelImbalanceColumn + 1  // 166
 
     /// Columns per row.
     public static var count: Int { total }
@@ -153,6 +171,8 @@ public enum FeatureSchema {
         names += ["outer_prod", "num_loops", "guard_num"]
         names += ["store_mem.argument", "store_mem.heap", "store_mem.stack", "store_mem.register"]
         names.append("partition_share")
+        names += ["reg.vector_registers", "reg.accumulators", "reg.operands", "reg.accumulator_reuse"]
+        names.append("par.imbalance")
         precondition(names.count == total, "feature schema: \(names.count) names for \(total) columns")
         return names
     }

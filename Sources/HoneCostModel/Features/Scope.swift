@@ -9,6 +9,8 @@ import HoneIR
 struct EnclosingLoop {
     /// Its iterations; an extent that is not a constant counts as its largest value.
     var extent: Double
+    /// Whether `extent` is a constant (a loop LLVM may unroll fully).
+    var hasConstantExtent: Bool
     var kind: LoopKind
     /// Loops are numbered in program order (`FeatureExtractor.nestLoops`).
     var id: Int32

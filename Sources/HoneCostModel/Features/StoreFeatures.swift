@@ -32,6 +32,7 @@ extension FeatureExtractor {
             + ops[Op.floatCmp] + ops[Op.floatMath] + ops[Op.floatCast]
 
         writeAnnotations(row: row, hasWrite: hasWrite)
+        writeRegisterTile(row: row, hasWrite: hasWrite, elementBytes: written >= 0 ? buffers[written].elementBytes : 4)
         groupAccesses()
         widenLevels(firstForm: firstForm, flops: flops)
 
@@ -59,6 +60,7 @@ extension FeatureExtractor {
         rows[row + FeatureSchema.outerOffset + 1] = slog(Double(depth))
         rows[row + FeatureSchema.outerOffset + 2] = slog(Double(guardDepth))
         rows[row + FeatureSchema.partitionShareColumn] = Float(partitionShare)
+        rows[row + FeatureSchema.parallelImbalanceColumn] = slog(parallelImbalance())
 
         let firstLoop = storeLoopIDs.count
         for loop in loops { storeLoopIDs.append(loop.id) }
@@ -182,5 +184,14 @@ extension FeatureExtractor {
             }
             rows[row + FeatureSchema.curveOffset + i] = slog(value)
         }
+    }
+
+    /// Time on `threads` threads over the ideal (`par.imbalance`): only the
+    /// outermost parallel loop spreads over the threads, each taking one
+    /// block of ⌈E/T⌉ of its E iterations.
+    func parallelImbalance() -> Double {
+        let t = Double(threads)
+        guard let outer = loops.first(where: { $0.kind == .parallel }) else { return t }
+        return (outer.extent / t).rounded(.up) * t / outer.extent
     }
 }
