@@ -33,7 +33,7 @@ struct VectorMathLibrary: Sendable {
     /// the functions here, as emitted objects find them through `-lm`).
     init(features: String) {
         guard VectorMathLibrary.handle != nil else { isas = []; return }
-        let enabled = Set(features.split(separator: ",").filter { $0.hasPrefix("+") }.map { $0.dropFirst() })
+        let enabled = enabledCPUFeatures(features)
         var isas = [ISA(letter: "b", registerBits: 128)]
         if enabled.contains("avx2") { isas.append(ISA(letter: "d", registerBits: 256)) }
         if enabled.contains("avx512f") { isas.append(ISA(letter: "e", registerBits: 512)) }

@@ -113,11 +113,15 @@ struct Quality {
     var pairwise: [Double] = []
     var top: [Double] = []
 
-    mutating func add(predicted: [Float], seconds: [Double?]) {
+    /// Adds one ranking's measures; returns its Spearman.
+    @discardableResult
+    mutating func add(predicted: [Float], seconds: [Double?]) -> Double? {
         let p = predicted.map(Double.init), m = seconds.map { $0.map { 1 / $0 } ?? 0 }
-        if let s = spearmanCorrelation(p, m) { spearman.append(s) }
+        let s = spearmanCorrelation(p, m)
+        if let s { spearman.append(s) }
         if let a = pairwiseAccuracy(p, m) { pairwise.append(a) }
         if let t = topRecall(p, m, k: 8) { top.append(t) }
+        return s
     }
 
     var summary: String {
@@ -158,15 +162,12 @@ func run() throws {
                 let model = variant.make(1)
                 try model.update(programs: Array(k.programs[..<n]), relativeThroughput: relativeThroughput(Array(k.seconds[..<n])))
                 let ownScores = model.predict(programs), priorScores = priors[i].predict(programs)
-                own.add(predicted: ownScores, seconds: seconds)
-                prior.add(predicted: priorScores, seconds: seconds)
-                blend.add(predicted: zip(ownScores, priorScores).map { $0 + $1 }, seconds: seconds)
+                let spearman = [own.add(predicted: ownScores, seconds: seconds),
+                                prior.add(predicted: priorScores, seconds: seconds),
+                                blend.add(predicted: zip(ownScores, priorScores).map { $0 + $1 }, seconds: seconds)]
                 if arguments.perKernel {
-                    let m = seconds.map { $0.map { 1 / $0 } ?? 0 }
-                    let spearman = [ownScores, priorScores, zip(ownScores, priorScores).map { $0 + $1 }].map { scores in
-                        spearmanCorrelation(scores.map(Double.init), m).map { String(format: "%.2f", $0) } ?? "-"
-                    }
-                    kernelLines.append("| \(variant.name) | \(k.row) | \(n) | " + spearman.joined(separator: " | ") + " |")
+                    let cells = spearman.map { $0.map { String(format: "%.2f", $0) } ?? "-" }
+                    kernelLines.append("| \(variant.name) | \(k.row) | \(n) | " + cells.joined(separator: " | ") + " |")
                 }
             }
             print("| \(variant.name) | \(n) | \(own.summary) | \(prior.summary) | \(blend.summary) |")

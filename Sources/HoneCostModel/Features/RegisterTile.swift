@@ -37,12 +37,12 @@ extension FeatureExtractor {
         }
         var operands = 0.0
         for a in accesses.indices where !(a == 0 && hasWrite) {
-            operands += registersHeld(by: accesses[a], from: first, elementBytes: buffers[accesses[a].buffer].elementBytes)
+            operands += registersHeld(by: accesses[a], from: first)
         }
         rows[base + 2] = slog(operands / registerCount)
         guard hasWrite else { return }
         let write = accesses[0]
-        rows[base + 1] = slog(registersHeld(by: write, from: first, elementBytes: elementBytes) / registerCount)
+        rows[base + 1] = slog(registersHeld(by: write, from: first) / registerCount)
         // Updates of each accumulator between its load and its store: the
         // micro-kernel's loops that leave the written address where it is
         // (a vectorized one reduces across lanes instead), then the serial
@@ -68,7 +68,8 @@ extension FeatureExtractor {
     /// (loops `first...`): one per distinct element it reaches along the
     /// micro-kernel's loops that move it, times the registers a vector of it
     /// spans when the vectorized loop moves it (a broadcast takes one).
-    private func registersHeld(by access: StoreAccess, from first: Int, elementBytes: Double) -> Double {
+    private func registersHeld(by access: StoreAccess, from first: Int) -> Double {
+        let elementBytes = buffers[access.buffer].elementBytes
         var held = 1.0
         for level in first..<depth where access.levels & levelBit(level) != 0 {
             let extent = loops[level].extent
