@@ -185,9 +185,12 @@ model-data: build
 	done
 
 # The model hone tune starts from: trained on the model data of every row
-# (make model-data first) and shipped as a resource of HoneSearch.
+# (make model-data first) and on the suite's tuning records where make bench
+# wrote them (the search's own candidates, close to each other, where
+# ranking is hard), and shipped as a resource of HoneSearch.
 pretrained-model: bench-build
-	cd Benchmarks && .build/release/bench-model --data results/model-data --save ../Sources/HoneSearch/Resources/pretrained-model.json
+	cd Benchmarks && .build/release/bench-model --data results/model-data$$([ -d results/records ] && echo ,results/records) \
+	  --save ../Sources/HoneSearch/Resources/pretrained-model.json
 
 # Every baseline against the reference interpreter on small shapes (not part of make test).
 bench-check: bench-build bench-halide

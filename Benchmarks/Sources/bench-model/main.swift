@@ -10,9 +10,11 @@ import Hone
 // - Cold start, leave one kernel out: trained on every other kernel,
 //   ranking the held-out kernel's candidates (what a shipped pretrained
 //   model must do).
-// Usage: bench-model --data DIR [--suite suite.tsv] [--variants a,b] [--csv DIR] [--save FILE] [--exclude ROW,...]
+// Usage: bench-model --data DIR[,DIR...] [--suite suite.tsv] [--variants a,b] [--csv DIR] [--save FILE] [--exclude ROW,...]
 //                    [--without PREFIX,...] [--per-kernel]
-//   DIR holds ROW.jsonl records files named by suite row id. --save trains
+//   DIR holds ROW.jsonl records files named by suite row id (a row's
+//   files in several folders are joined: random samples and the suite's
+//   tuning records, say). --save trains
 //   the first variant on every kernel and writes the model file (what
 //   make pretrained-model ships) instead of evaluating; --exclude leaves
 //   rows out of the data (a model for judging the search on them);
@@ -66,14 +68,20 @@ func loadData(_ arguments: Arguments) throws -> [KernelData] {
     let suite = try loadSuite(path: arguments.suite)
     let kernels = URL(fileURLWithPath: arguments.suite).deletingLastPathComponent().appendingPathComponent("../Kernels")
     var result: [KernelData] = []
-    let files = try FileManager.default.contentsOfDirectory(atPath: arguments.data).filter { $0.hasSuffix(".jsonl") }.sorted()
-    for file in files {
-        let id = String(file.dropLast(6))
+    // A row's records from every folder, in the order the folders are given.
+    var filesByRow: [String: [String]] = [:]
+    for folder in arguments.data.split(separator: ",").map(String.init) {
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder).filter({ $0.hasSuffix(".jsonl") }).sorted() {
+            filesByRow[String(file.dropLast(6)), default: []].append("\(folder)/\(file)")
+        }
+    }
+    for id in filesByRow.keys.sorted() {
         guard !arguments.exclude.contains(id), let row = suite.first(where: { $0.id == id }) else { continue }
         let kernel = try Kernel.load(path: kernels.appendingPathComponent("\(row.kernel).hone").path, overrides: row.overrides)
         let key = KernelIdentity(kernel).key
-        let records = try RecordsLog.load(path: "\(arguments.data)/\(file)").records.filter {
-            $0.kernel.key == key && $0.origin != .final && $0.origin != .default
+        let records = try filesByRow[id]!.flatMap { try RecordsLog.load(path: $0).records }.filter {
+            // Only this CPU's: a kernel's relative throughputs mix nothing across machines.
+            $0.kernel.key == key && $0.target.cpu == HostTarget.host.cpu && $0.origin != .final && $0.origin != .default
         }
         var extractor = FeatureExtractor(registers: HostTarget.host.registers, threads: 1)
         let dropped = FeatureSchema.names.indices.filter { i in arguments.without.contains { FeatureSchema.names[i].hasPrefix($0) } }
